@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): installs what the tests need when it is missing,
+# then runs the whole suite with the same release profile as the demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/campus-radar/target}"
+
+# The interop test reads the store with delta-rs's Python binding.
+if ! python3 -c "import deltalake, pyarrow" 2>/dev/null; then
+  echo "scripts/test.sh: installing Python deltalake and pyarrow for the interop test" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "deltalake>=1.0" "pyarrow>=15"
+fi
+
+cargo test --release --locked "$@"

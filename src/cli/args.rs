@@ -1,0 +1,97 @@
+//! Command-line syntax (clap). Values are checked into [`super::Settings`] before any work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// campus-radar: early warnings and student profiles from campus records.
+#[derive(Debug, Parser)]
+#[command(name = "radar", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Store directory (Delta Lake tables).
+    #[arg(long, global = true, env = "RADAR_STORE", default_value = "radar-data")]
+    pub store: PathBuf,
+    /// Campus time zone (IANA name) for naive timestamps and for output.
+    #[arg(long, global = true, env = "RADAR_TZ", default_value = "Asia/Shanghai")]
+    pub tz: String,
+    /// The clock every command uses instead of the wall clock (RFC 3339, naive local or a date).
+    #[arg(long, global = true, env = "RADAR_NOW")]
+    pub now: Option<String>,
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more about what happens (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest campus record files (CSV, NDJSON, Parquet; optionally .gz) into the store.
+    Ingest(IngestArgs),
+    /// Run a SQL query over the store's tables.
+    Sql(SqlArgs),
+    /// Ingest the built-in sample campus into a fresh store and show what happened.
+    Demo(DemoArgs),
+}
+
+/// `radar ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Files or directories (a directory means the matching files directly in it).
+    #[arg(required_unless_present = "replay_quarantine")]
+    pub paths: Vec<PathBuf>,
+    /// Record kind of every file, instead of deriving it from the file name.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Text encoding of CSV and NDJSON input: utf-8, gb18030 or gbk.
+    #[arg(long, default_value = "utf-8")]
+    pub encoding: String,
+    /// Re-check rows quarantined for an unknown student and store those now known.
+    #[arg(long)]
+    pub replay_quarantine: bool,
+    /// Summary format on stdout (default: a summary on stderr only).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Rows per Arrow batch (memory vs. overhead).
+    #[arg(long, default_value_t = 65_536, hide = true)]
+    pub batch_rows: usize,
+}
+
+/// `radar sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// One SQL statement; tables are named as in the store (`radar sql "SHOW TABLES"`).
+    pub query: String,
+    /// Output format (default: table on a terminal, csv otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+/// `radar demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Directory of sample data to ingest.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Store for the demo (replaced if it is a radar store).
+    #[arg(long, default_value = "radar-demo")]
+    pub demo_store: PathBuf,
+}
+
+/// Tabular output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people.
+    Table,
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// One JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}

@@ -1,0 +1,151 @@
+//! The `radar` command line: parse (clap) → check into [`Settings`] → run → exit code.
+//!
+//! Exit codes (interfaces.md): `0` success (row-level quarantines included), `1` the job
+//! failed in part or whole, `2` usage or configuration error. Errors go to stderr as
+//! `radar: <what went wrong>: <cause>`; a closed stdout pipe ends quietly with `0`.
+
+pub mod args;
+mod demo;
+mod ingest_cmd;
+pub mod output;
+mod progress;
+mod sql_cmd;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono_tz::Tz;
+use clap::Parser;
+
+use crate::schema::time::{parse_clock, Micros};
+use args::{Cli, Command, OutputFormat};
+
+/// Checked global settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Store directory.
+    pub store: PathBuf,
+    /// Campus time zone.
+    pub tz: Tz,
+    /// The clock.
+    pub now: Micros,
+    /// `-q`.
+    pub quiet: bool,
+    /// `-v` count.
+    pub verbose: u8,
+}
+
+/// A failure with its exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// Exit 1: the job failed (message already printed when empty).
+    Job(anyhow::Error),
+    /// Exit 2: usage or configuration.
+    Usage(anyhow::Error),
+    /// Exit 1 with everything already reported.
+    Reported,
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        let config = e.downcast_ref::<crate::Error>().is_some_and(crate::Error::is_config);
+        if config { Failure::Usage(e) } else { Failure::Job(e) }
+    }
+}
+
+impl From<crate::Error> for Failure {
+    fn from(e: crate::Error) -> Self {
+        anyhow::Error::from(e).into()
+    }
+}
+
+fn usage(what: impl Into<String>, hint: impl Into<String>) -> Failure {
+    Failure::Usage(crate::Error::Config { what: what.into(), hint: hint.into() }.into())
+}
+
+impl Settings {
+    fn from_cli(cli: &Cli) -> Result<Settings, Failure> {
+        let tz: Tz = cli
+            .tz
+            .parse()
+            .map_err(|_| usage(format!("unknown time zone `{}`", cli.tz), "use an IANA name such as Asia/Shanghai"))?;
+        let now = match &cli.now {
+            Some(s) => parse_clock(s, tz).ok_or_else(|| {
+                usage(format!("--now `{s}` is not a timestamp"), "use RFC 3339 (2025-09-22T08:00:00+08:00), `YYYY-MM-DD HH:MM:SS` or a date")
+            })?,
+            None => chrono::Utc::now().timestamp_micros(),
+        };
+        Ok(Settings { store: cli.store.clone(), tz, now, quiet: cli.quiet, verbose: cli.verbose })
+    }
+
+    /// Whether to draw progress bars: stderr is a terminal and not `-q`.
+    pub fn progress(&self) -> bool {
+        !self.quiet && std::io::stderr().is_terminal()
+    }
+}
+
+/// The default output format: a table for people, CSV for pipes.
+pub fn default_format(given: Option<OutputFormat>) -> OutputFormat {
+    given.unwrap_or(if std::io::stdout().is_terminal() { OutputFormat::Table } else { OutputFormat::Csv })
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    init_logging(cli.quiet, cli.verbose);
+    let result = Settings::from_cli(&cli).and_then(|s| runtime().and_then(|rt| rt.block_on(dispatch(cli.command, s))));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Reported) => ExitCode::from(1),
+        Err(Failure::Job(e)) => report(e, 1),
+        Err(Failure::Usage(e)) => report(e, 2),
+    }
+}
+
+fn report(e: anyhow::Error, code: u8) -> ExitCode {
+    if is_broken_pipe(&e) {
+        return ExitCode::SUCCESS;
+    }
+    let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+    eprintln!("radar: {}", chain.join(": "));
+    ExitCode::from(code)
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Job(anyhow::Error::from(e).context("cannot start the async runtime")))
+}
+
+fn init_logging(quiet: bool, verbose: u8) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (_, 0) => "warn",
+        (_, 1) => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RADAR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("campus_radar={level}")));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
+}
+
+async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
+    match command {
+        Command::Ingest(a) => ingest_cmd::run(a, &settings).await,
+        Command::Sql(a) => sql_cmd::run(a, &settings).await,
+        Command::Demo(a) => demo::run(a, &settings).await,
+    }
+}

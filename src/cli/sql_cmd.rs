@@ -1,0 +1,20 @@
+//! `radar sql`: one statement over every store table.
+
+use std::io::Write;
+
+use anyhow::Context;
+
+use super::args::SqlArgs;
+use super::output::write_batches;
+use super::{default_format, Failure, Settings};
+use crate::store::{collect_stream, Store};
+
+pub(super) async fn run(args: SqlArgs, s: &Settings) -> Result<(), Failure> {
+    let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
+    let stream = store.query(&args.query).await.map_err(crate::Error::from).context("query failed")?;
+    let batches = collect_stream(stream).await.map_err(crate::Error::from).context("query failed")?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    write_batches(&mut out, &batches, default_format(args.format), s.tz).context("writing output")?;
+    out.flush().context("writing output")?;
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! The crate error: one variant per module, each with structured fields.
+
+use std::path::PathBuf;
+
+/// Result alias for the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything the library can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or checking input files.
+    #[error(transparent)]
+    Ingest(#[from] crate::ingest::IngestError),
+    /// The Delta Lake store.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// A setting the user gave is not usable (exit code 2).
+    #[error("{what}: {hint}")]
+    Config {
+        /// What is wrong.
+        what: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// A file-system operation on a path.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Whether this is a usage or configuration error (exit code 2) rather than a failed job.
+    pub fn is_config(&self) -> bool {
+        matches!(self, Error::Config { .. })
+    }
+}

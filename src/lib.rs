@@ -1,0 +1,57 @@
+//! # campus-radar
+//!
+//! Turns a university's scattered campus records into early warnings and student
+//! profiles (一站式学生社区 guideline, item 1.6).
+//!
+//! ## Architecture
+//!
+//! Data flows one way; a module uses only modules above it:
+//!
+//! ```text
+//!  files (CSV / NDJSON / Parquet, .gz, UTF-8 / GB18030)
+//!    │
+//!    ▼
+//!  schema   the campus-records contract as data: kinds, columns, types, keys, sensitivity
+//!    │
+//!    ▼
+//!  ingest   read → check (reason codes, in contract order) → de-duplicate by key hash
+//!    │        ├─ good rows ───────────────► store: <kind>          (Delta table)
+//!    │        ├─ bad rows ────────────────► store: quarantine      (+ quarantine_replay)
+//!    │        └─ one row per file ────────► store: ingest_runs
+//!    ▼
+//!  store    Delta Lake tables under one directory; DataFusion SQL over all of them
+//!    │
+//!    ▼
+//!  cli      `radar ingest | sql | demo`, output formats, exit codes
+//! ```
+//!
+//! Later stages (pipelines, features, models, warnings, profiles, serve) slot in between
+//! `store` and `cli` and read only from the store.
+//!
+//! ## Example
+//!
+//! ```no_run
+//! # async fn run() -> campus_radar::Result<()> {
+//! use campus_radar::ingest::{self, Encoding, IngestOptions, NoProgress};
+//! use campus_radar::store::Store;
+//!
+//! let store = Store::open(std::path::Path::new("radar-data"))?;
+//! let tz = chrono_tz::Asia::Shanghai;
+//! let now = campus_radar::schema::time::parse_clock("2025-09-22", tz).unwrap_or_default();
+//! let opts = IngestOptions { kind: None, encoding: Encoding::Utf8, tz, now, batch_rows: 65_536 };
+//! let outcome = ingest::ingest(&store, &["sample_data/campus".into()], &opts, &NoProgress).await?;
+//! for r in &outcome.reports {
+//!     println!("{}: {} stored, {} quarantined", r.file, r.stored, r.quarantined);
+//! }
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod error;
+pub mod failpoint;
+pub mod ingest;
+pub mod schema;
+pub mod store;
+
+pub use error::{Error, Result};

@@ -1,0 +1,36 @@
+//! `radar demo` works with no arguments but a place for its store.
+
+use crate::util::*;
+
+#[test]
+fn demo_ingests_the_sample_campus_and_suggests_next_steps() {
+    let s = TestStore::new();
+    let demo_store = s.scratch("demo");
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_radar"))
+            .args(["demo", "--demo-store"])
+            .arg(&demo_store)
+            .output()
+            .expect("run demo")
+    };
+    let out = run();
+    ok(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Try next"), "{stdout}");
+    assert!(stdout.contains("0 rows quarantined"), "{stdout}");
+    // A second demo starts from a fresh store: the same counts, not duplicates.
+    let again = run();
+    ok(&again);
+    assert_eq!(String::from_utf8_lossy(&again.stdout), stdout);
+    // It refuses to wipe a directory that is not a radar store.
+    let other = s.scratch("precious");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    std::fs::write(other.join("thesis.txt"), "do not delete").expect("w");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_radar"))
+        .args(["demo", "--demo-store"])
+        .arg(&other)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(other.join("thesis.txt").exists());
+}

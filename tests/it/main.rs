@@ -1,0 +1,12 @@
+//! Integration tests: one binary, one module per concern (see examples-to-follow §6).
+
+mod bad_input;
+mod crash;
+mod demo;
+mod errors;
+mod formats;
+mod interop;
+mod kinds;
+mod replay;
+mod sql_output;
+mod util;
