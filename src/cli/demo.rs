@@ -14,23 +14,47 @@ const SAMPLE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample_data/campu
 const SAMPLE_NOW: &str = "2025-09-22T08:00:00+08:00";
 
 pub(super) async fn run(args: DemoArgs, s: &Settings) -> Result<(), Failure> {
-    let data = args.data.clone().unwrap_or_else(|| PathBuf::from(SAMPLE_DIR));
+    let data = args
+        .data
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(SAMPLE_DIR));
     if !data.is_dir() {
-        return Err(usage(format!("no sample data at {}", data.display()), "pass --data DIR"));
+        return Err(usage(
+            format!("no sample data at {}", data.display()),
+            "pass --data DIR",
+        ));
     }
     let root = &args.demo_store;
     fresh_store(root)?;
     let store = Store::open(root).map_err(crate::Error::from)?;
     let now = crate::schema::time::parse_clock(SAMPLE_NOW, s.tz).unwrap_or(s.now);
-    let opts = IngestOptions { kind: None, encoding: Encoding::Utf8, tz: s.tz, now, batch_rows: 65_536 };
-    eprintln!("radar demo: ingesting {} into {} (clock {SAMPLE_NOW})", data.display(), root.display());
-    let outcome = ingest::ingest(&store, &[data], &opts, &NoProgress).await.map_err(crate::Error::from)?;
-    let quiet = Settings { quiet: false, ..s.clone() };
+    let opts = IngestOptions {
+        kind: None,
+        encoding: Encoding::Utf8,
+        tz: s.tz,
+        now,
+        batch_rows: 65_536,
+    };
+    eprintln!(
+        "radar demo: ingesting {} into {} (clock {SAMPLE_NOW})",
+        data.display(),
+        root.display()
+    );
+    let outcome = ingest::ingest(&store, &[data], &opts, &NoProgress)
+        .await
+        .map_err(crate::Error::from)?;
+    let quiet = Settings {
+        quiet: false,
+        ..s.clone()
+    };
     finish(&outcome, None, &quiet)?;
     let stored: u64 = outcome.reports.iter().map(|r| r.stored).sum();
     let quarantined: u64 = outcome.reports.iter().map(|r| r.quarantined).sum();
     let st = root.display();
-    println!("Stored {stored} rows in {} files; {quarantined} rows quarantined.", outcome.reports.len());
+    println!(
+        "Stored {stored} rows in {} files; {quarantined} rows quarantined.",
+        outcome.reports.len()
+    );
     println!();
     println!("Try next:");
     println!("  radar --store {st} sql \"SELECT kind, stored, quarantined FROM ingest_runs\"");
@@ -45,10 +69,16 @@ fn fresh_store(root: &Path) -> Result<(), Failure> {
     if !root.exists() {
         return Ok(());
     }
-    let empty = std::fs::read_dir(root).map(|mut d| d.next().is_none()).unwrap_or(false);
+    let empty = std::fs::read_dir(root)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false);
     if !empty && !root.join(MARKER).exists() {
-        return Err(usage(format!("{} exists and is not a radar store", root.display()), "pass --demo-store DIR"));
+        return Err(usage(
+            format!("{} exists and is not a radar store", root.display()),
+            "pass --demo-store DIR",
+        ));
     }
-    std::fs::remove_dir_all(root)
-        .map_err(|e| Failure::Job(anyhow::Error::from(e).context(format!("cannot remove {}", root.display()))))
+    std::fs::remove_dir_all(root).map_err(|e| {
+        Failure::Job(anyhow::Error::from(e).context(format!("cannot remove {}", root.display())))
+    })
 }

@@ -11,7 +11,9 @@ use super::args::{IngestArgs, OutputFormat};
 use super::output::write_batches;
 use super::progress::Bars;
 use super::{usage, Failure, Settings};
-use crate::ingest::{self, Encoding, FileReport, IngestOptions, IngestOutcome, NoProgress, Progress};
+use crate::ingest::{
+    self, Encoding, FileReport, IngestOptions, IngestOutcome, NoProgress, Progress,
+};
 use crate::schema::KindSpec;
 use crate::store::Store;
 
@@ -22,10 +24,14 @@ pub(super) async fn run(args: IngestArgs, s: &Settings) -> Result<(), Failure> {
     let progress: &dyn Progress = if s.progress() { &bars } else { &NoProgress };
     let mut outcome = IngestOutcome::default();
     if !args.paths.is_empty() {
-        outcome = ingest::ingest(&store, &args.paths, &opts, progress).await.map_err(crate::Error::from)?;
+        outcome = ingest::ingest(&store, &args.paths, &opts, progress)
+            .await
+            .map_err(crate::Error::from)?;
     }
     if args.replay_quarantine {
-        let replayed = ingest::replay_quarantine(&store, &opts, progress).await.map_err(crate::Error::from)?;
+        let replayed = ingest::replay_quarantine(&store, &opts, progress)
+            .await
+            .map_err(crate::Error::from)?;
         outcome.reports.extend(replayed.reports);
     }
     finish(&outcome, args.format, s)
@@ -35,17 +41,34 @@ pub(super) fn options(args: &IngestArgs, s: &Settings) -> Result<IngestOptions, 
     let kind = match &args.kind {
         Some(k) => Some(KindSpec::by_name(k).ok_or_else(|| {
             let names: Vec<&str> = crate::schema::ALL_KINDS.iter().map(|k| k.name).collect();
-            usage(format!("unknown record kind `{k}`"), format!("use one of {}", names.join(", ")))
+            usage(
+                format!("unknown record kind `{k}`"),
+                format!("use one of {}", names.join(", ")),
+            )
         })?),
         None => None,
     };
-    let encoding = Encoding::parse(&args.encoding)
-        .ok_or_else(|| usage(format!("unknown encoding `{}`", args.encoding), "use utf-8, gb18030 or gbk"))?;
-    Ok(IngestOptions { kind, encoding, tz: s.tz, now: s.now, batch_rows: args.batch_rows.max(1) })
+    let encoding = Encoding::parse(&args.encoding).ok_or_else(|| {
+        usage(
+            format!("unknown encoding `{}`", args.encoding),
+            "use utf-8, gb18030 or gbk",
+        )
+    })?;
+    Ok(IngestOptions {
+        kind,
+        encoding,
+        tz: s.tz,
+        now: s.now,
+        batch_rows: args.batch_rows.max(1),
+    })
 }
 
 /// Prints the summary (stderr, or stdout in a format) and sets the exit code.
-pub(super) fn finish(outcome: &IngestOutcome, format: Option<OutputFormat>, s: &Settings) -> Result<(), Failure> {
+pub(super) fn finish(
+    outcome: &IngestOutcome,
+    format: Option<OutputFormat>,
+    s: &Settings,
+) -> Result<(), Failure> {
     if !s.quiet {
         for p in &outcome.ignored {
             eprintln!("radar: skipped {} (matches no record kind)", p.display());
@@ -63,7 +86,11 @@ pub(super) fn finish(outcome: &IngestOutcome, format: Option<OutputFormat>, s: &
         write_batches(&mut out, &[batch], format, s.tz).context("writing output")?;
         out.flush().context("writing output")?;
     }
-    if outcome.any_failed() { Err(Failure::Reported) } else { Ok(()) }
+    if outcome.any_failed() {
+        Err(Failure::Reported)
+    } else {
+        Ok(())
+    }
 }
 
 fn summary_line(r: &FileReport) -> String {
@@ -77,11 +104,18 @@ fn summary_line(r: &FileReport) -> String {
         r.quarantined
     );
     if !r.quarantined_by_reason.is_empty() {
-        let parts: Vec<String> = r.quarantined_by_reason.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let parts: Vec<String> = r
+            .quarantined_by_reason
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         line.push_str(&format!(" ({})", parts.join(", ")));
     }
     if !r.ignored_columns.is_empty() {
-        line.push_str(&format!("; ignored columns: {}", r.ignored_columns.join(", ")));
+        line.push_str(&format!(
+            "; ignored columns: {}",
+            r.ignored_columns.join(", ")
+        ));
     }
     if r.status != "ok" {
         line.push_str(" — FAILED");
@@ -90,13 +124,23 @@ fn summary_line(r: &FileReport) -> String {
 }
 
 fn reports_batch(reports: &[FileReport]) -> Result<RecordBatch, arrow::error::ArrowError> {
-    let text = |f: fn(&FileReport) -> String| Arc::new(StringArray::from_iter_values(reports.iter().map(f)));
-    let int = |f: fn(&FileReport) -> u64| Arc::new(Int64Array::from_iter_values(reports.iter().map(|r| f(r) as i64)));
+    let text = |f: fn(&FileReport) -> String| {
+        Arc::new(StringArray::from_iter_values(reports.iter().map(f)))
+    };
+    let int = |f: fn(&FileReport) -> u64| {
+        Arc::new(Int64Array::from_iter_values(
+            reports.iter().map(|r| f(r) as i64),
+        ))
+    };
     let s = |n: &str| Field::new(n, DataType::Utf8, true);
     let i = |n: &str| Field::new(n, DataType::Int64, false);
     let schema = Schema::new(vec![
         s("run_id"),
-        Field::new("started_at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
+        Field::new(
+            "started_at",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
         s("file"),
         s("kind"),
         i("rows_read"),
@@ -111,7 +155,10 @@ fn reports_batch(reports: &[FileReport]) -> Result<RecordBatch, arrow::error::Ar
         Arc::new(schema),
         vec![
             text(|r| r.run_id.clone()),
-            Arc::new(TimestampMicrosecondArray::from_iter_values(reports.iter().map(|r| r.started_at)).with_timezone("UTC")),
+            Arc::new(
+                TimestampMicrosecondArray::from_iter_values(reports.iter().map(|r| r.started_at))
+                    .with_timezone("UTC"),
+            ),
             text(|r| r.file.clone()),
             text(|r| r.kind.clone()),
             int(|r| r.rows_read),
@@ -119,7 +166,9 @@ fn reports_batch(reports: &[FileReport]) -> Result<RecordBatch, arrow::error::Ar
             int(|r| r.duplicates),
             int(|r| r.quarantined),
             text(|r| r.status.clone()),
-            Arc::new(StringArray::from_iter(reports.iter().map(|r| r.error.clone()))),
+            Arc::new(StringArray::from_iter(
+                reports.iter().map(|r| r.error.clone()),
+            )),
             text(|r| serde_json::to_string(&r.quarantined_by_reason).unwrap_or_default()),
         ],
     )

@@ -49,8 +49,14 @@ pub enum Failure {
 
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
-        let config = e.downcast_ref::<crate::Error>().is_some_and(crate::Error::is_config);
-        if config { Failure::Usage(e) } else { Failure::Job(e) }
+        let config = e
+            .downcast_ref::<crate::Error>()
+            .is_some_and(crate::Error::is_config);
+        if config {
+            Failure::Usage(e)
+        } else {
+            Failure::Job(e)
+        }
     }
 }
 
@@ -61,22 +67,39 @@ impl From<crate::Error> for Failure {
 }
 
 fn usage(what: impl Into<String>, hint: impl Into<String>) -> Failure {
-    Failure::Usage(crate::Error::Config { what: what.into(), hint: hint.into() }.into())
+    Failure::Usage(
+        crate::Error::Config {
+            what: what.into(),
+            hint: hint.into(),
+        }
+        .into(),
+    )
 }
 
 impl Settings {
     fn from_cli(cli: &Cli) -> Result<Settings, Failure> {
-        let tz: Tz = cli
-            .tz
-            .parse()
-            .map_err(|_| usage(format!("unknown time zone `{}`", cli.tz), "use an IANA name such as Asia/Shanghai"))?;
+        let tz: Tz = cli.tz.parse().map_err(|_| {
+            usage(
+                format!("unknown time zone `{}`", cli.tz),
+                "use an IANA name such as Asia/Shanghai",
+            )
+        })?;
         let now = match &cli.now {
             Some(s) => parse_clock(s, tz).ok_or_else(|| {
-                usage(format!("--now `{s}` is not a timestamp"), "use RFC 3339 (2025-09-22T08:00:00+08:00), `YYYY-MM-DD HH:MM:SS` or a date")
+                usage(
+                    format!("--now `{s}` is not a timestamp"),
+                    "use RFC 3339 (2025-09-22T08:00:00+08:00), `YYYY-MM-DD HH:MM:SS` or a date",
+                )
             })?,
             None => chrono::Utc::now().timestamp_micros(),
         };
-        Ok(Settings { store: cli.store.clone(), tz, now, quiet: cli.quiet, verbose: cli.verbose })
+        Ok(Settings {
+            store: cli.store.clone(),
+            tz,
+            now,
+            quiet: cli.quiet,
+            verbose: cli.verbose,
+        })
     }
 
     /// Whether to draw progress bars: stderr is a terminal and not `-q`.
@@ -87,7 +110,11 @@ impl Settings {
 
 /// The default output format: a table for people, CSV for pipes.
 pub fn default_format(given: Option<OutputFormat>) -> OutputFormat {
-    given.unwrap_or(if std::io::stdout().is_terminal() { OutputFormat::Table } else { OutputFormat::Csv })
+    given.unwrap_or(if std::io::stdout().is_terminal() {
+        OutputFormat::Table
+    } else {
+        OutputFormat::Csv
+    })
 }
 
 /// Runs the command line and returns the process exit code.
@@ -100,7 +127,8 @@ pub fn run() -> ExitCode {
         }
     };
     init_logging(cli.quiet, cli.verbose);
-    let result = Settings::from_cli(&cli).and_then(|s| runtime().and_then(|rt| rt.block_on(dispatch(cli.command, s))));
+    let result = Settings::from_cli(&cli)
+        .and_then(|s| runtime().and_then(|rt| rt.block_on(dispatch(cli.command, s))));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Reported) => ExitCode::from(1),
@@ -119,8 +147,10 @@ fn report(e: anyhow::Error, code: u8) -> ExitCode {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain()
-        .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -139,7 +169,11 @@ fn init_logging(quiet: bool, verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RADAR_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("campus_radar={level}")));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
 }
 
 async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {

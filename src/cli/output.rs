@@ -23,13 +23,33 @@ pub fn cell_text(array: &ArrayRef, row: usize, tz: Tz) -> Option<String> {
         DataType::Utf8 => array.as_string::<i32>().value(row).to_string(),
         DataType::LargeUtf8 => array.as_string::<i64>().value(row).to_string(),
         DataType::Utf8View => array.as_string_view().value(row).to_string(),
-        DataType::Float64 => float_text(array.as_primitive::<arrow::datatypes::Float64Type>().value(row)),
-        DataType::Float32 => float_text(f64::from(array.as_primitive::<arrow::datatypes::Float32Type>().value(row))),
-        DataType::Decimal128(_, _) => array.as_primitive::<arrow::datatypes::Decimal128Type>().value_as_string(row),
+        DataType::Float64 => float_text(
+            array
+                .as_primitive::<arrow::datatypes::Float64Type>()
+                .value(row),
+        ),
+        DataType::Float32 => float_text(f64::from(
+            array
+                .as_primitive::<arrow::datatypes::Float32Type>()
+                .value(row),
+        )),
+        DataType::Decimal128(_, _) => array
+            .as_primitive::<arrow::datatypes::Decimal128Type>()
+            .value_as_string(row),
         DataType::Boolean => array.as_boolean().value(row).to_string(),
-        DataType::Date32 => days_to_date(array.as_primitive::<arrow::datatypes::Date32Type>().value(row)).to_string(),
+        DataType::Date32 => days_to_date(
+            array
+                .as_primitive::<arrow::datatypes::Date32Type>()
+                .value(row),
+        )
+        .to_string(),
         DataType::Timestamp(_, zone) => timestamp_text(array, row, zone.is_some(), tz)?,
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::UInt8 | DataType::UInt16
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
         | DataType::UInt32 => {
             let a = arrow::compute::cast(array, &DataType::Int64).ok()?;
             a.as_primitive::<Int64Type>().value(row).to_string()
@@ -43,7 +63,15 @@ pub fn cell_text(array: &ArrayRef, row: usize, tz: Tz) -> Option<String> {
 
 fn float_text(v: f64) -> String {
     // Rust's Display for f64 is the shortest text that reads back to the same value.
-    if v.is_finite() { format!("{v}") } else if v.is_nan() { "NaN".into() } else if v > 0.0 { "inf".into() } else { "-inf".into() }
+    if v.is_finite() {
+        format!("{v}")
+    } else if v.is_nan() {
+        "NaN".into()
+    } else if v > 0.0 {
+        "inf".into()
+    } else {
+        "-inf".into()
+    }
 }
 
 fn timestamp_text(array: &ArrayRef, row: usize, zoned: bool, tz: Tz) -> Option<String> {
@@ -64,33 +92,62 @@ pub fn cell_json(array: &ArrayRef, row: usize, tz: Tz) -> Json {
         return Json::Null;
     }
     match array.data_type() {
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::UInt8 | DataType::UInt16
-        | DataType::UInt32 | DataType::UInt64 => cell_text(array, row, tz)
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => cell_text(array, row, tz)
             .and_then(|s| s.parse::<i128>().ok())
-            .and_then(|v| i64::try_from(v).ok().map(Json::from).or_else(|| u64::try_from(v).ok().map(Json::from)))
+            .and_then(|v| {
+                i64::try_from(v)
+                    .ok()
+                    .map(Json::from)
+                    .or_else(|| u64::try_from(v).ok().map(Json::from))
+            })
             .unwrap_or(Json::Null),
-        DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(_, _) | DataType::Decimal256(_, _) => {
-            cell_text(array, row, tz)
-                .and_then(|s| s.parse::<f64>().ok())
-                .and_then(serde_json::Number::from_f64)
-                .map_or(Json::Null, Json::Number)
-        }
+        DataType::Float16
+        | DataType::Float32
+        | DataType::Float64
+        | DataType::Decimal128(_, _)
+        | DataType::Decimal256(_, _) => cell_text(array, row, tz)
+            .and_then(|s| s.parse::<f64>().ok())
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Json::Null, Json::Number),
         DataType::Boolean => Json::Bool(array.as_boolean().value(row)),
         _ => cell_text(array, row, tz).map_or(Json::Null, Json::String),
     }
 }
 
 /// Writes batches to `out` in `format`.
-pub fn write_batches(out: &mut dyn Write, batches: &[RecordBatch], format: OutputFormat, tz: Tz) -> std::io::Result<()> {
-    let Some(first) = batches.first() else { return write_empty(out, format) };
-    let names: Vec<String> = first.schema().fields().iter().map(|f| f.name().clone()).collect();
+pub fn write_batches(
+    out: &mut dyn Write,
+    batches: &[RecordBatch],
+    format: OutputFormat,
+    tz: Tz,
+) -> std::io::Result<()> {
+    let Some(first) = batches.first() else {
+        return write_empty(out, format);
+    };
+    let names: Vec<String> = first
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
     match format {
         OutputFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(&names)?;
             for b in batches {
                 for r in 0..b.num_rows() {
-                    w.write_record(b.columns().iter().map(|c| cell_text(c, r, tz).unwrap_or_default()))?;
+                    w.write_record(
+                        b.columns()
+                            .iter()
+                            .map(|c| cell_text(c, r, tz).unwrap_or_default()),
+                    )?;
                 }
             }
             w.flush()
@@ -98,10 +155,15 @@ pub fn write_batches(out: &mut dyn Write, batches: &[RecordBatch], format: Outpu
         OutputFormat::Json | OutputFormat::Ndjson => write_json(out, &names, batches, format, tz),
         OutputFormat::Table => {
             let mut t = comfy_table::Table::new();
-            t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY).set_header(&names);
+            t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY)
+                .set_header(&names);
             for b in batches {
                 for r in 0..b.num_rows() {
-                    t.add_row(b.columns().iter().map(|c| cell_text(c, r, tz).unwrap_or_default()));
+                    t.add_row(
+                        b.columns()
+                            .iter()
+                            .map(|c| cell_text(c, r, tz).unwrap_or_default()),
+                    );
                 }
             }
             writeln!(out, "{t}")
@@ -116,8 +178,17 @@ fn write_empty(out: &mut dyn Write, format: OutputFormat) -> std::io::Result<()>
     }
 }
 
-fn write_json(out: &mut dyn Write, names: &[String], batches: &[RecordBatch], format: OutputFormat, tz: Tz) -> std::io::Result<()> {
-    let keys: Vec<String> = names.iter().map(|n| Json::String(n.clone()).to_string()).collect();
+fn write_json(
+    out: &mut dyn Write,
+    names: &[String],
+    batches: &[RecordBatch],
+    format: OutputFormat,
+    tz: Tz,
+) -> std::io::Result<()> {
+    let keys: Vec<String> = names
+        .iter()
+        .map(|n| Json::String(n.clone()).to_string())
+        .collect();
     let array = format == OutputFormat::Json;
     if array {
         write!(out, "[")?;

@@ -48,7 +48,12 @@ pub(super) async fn store_events(
 ) -> Result<Vec<Entry>, IngestError> {
     let students = ctx.students().await?;
     let keys = ctx.take_keys(kind).await?;
-    let mut sink = EventSink { keys, added: Vec::new(), builder: BatchBuilder::new(kind), batch_rows: ctx.opts.batch_rows };
+    let mut sink = EventSink {
+        keys,
+        added: Vec::new(),
+        builder: BatchBuilder::new(kind),
+        batch_rows: ctx.opts.batch_rows,
+    };
     let result = append_checked(ctx, kind, rows, &students, &mut sink, report, progress).await;
     if result.is_err() {
         // Nothing was committed: the keys this file added are not stored.
@@ -72,7 +77,17 @@ async fn append_checked(
     let validator = Validator::new(kind, ctx.opts.tz, ctx.opts.now, students);
     let mut table = ctx.store.ensure(kind.name, &kind.arrow_schema()).await?;
     let mut appender = ctx.store.appender(&table, kind.name)?;
-    let entries = check_all(ctx, kind, rows, &validator, sink, Some(&mut appender), report, progress).await?;
+    let entries = check_all(
+        ctx,
+        kind,
+        rows,
+        &validator,
+        sink,
+        Some(&mut appender),
+        report,
+        progress,
+    )
+    .await?;
     if !sink.builder.is_empty() {
         appender.write(sink.builder.finish()?).await?;
     }

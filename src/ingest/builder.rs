@@ -38,13 +38,22 @@ impl BatchBuilder {
                 ColType::Text | ColType::Enum(_) | ColType::Term => Col::Text(StringBuilder::new()),
                 ColType::Int => Col::Int(Int64Builder::new()),
                 ColType::Float => Col::Float(Float64Builder::new()),
-                ColType::Money => Col::Money(Decimal128Builder::new().with_data_type(arrow::datatypes::DataType::Decimal128(18, 2))),
+                ColType::Money => Col::Money(
+                    Decimal128Builder::new()
+                        .with_data_type(arrow::datatypes::DataType::Decimal128(18, 2)),
+                ),
                 ColType::Bool => Col::Bool(BooleanBuilder::new()),
-                ColType::Timestamp => Col::Ts(TimestampMicrosecondBuilder::new().with_timezone("UTC")),
+                ColType::Timestamp => {
+                    Col::Ts(TimestampMicrosecondBuilder::new().with_timezone("UTC"))
+                }
                 ColType::Date => Col::Date(Date32Builder::new()),
             })
             .collect();
-        BatchBuilder { schema: kind.arrow_schema(), cols, rows: 0 }
+        BatchBuilder {
+            schema: kind.arrow_schema(),
+            cols,
+            rows: 0,
+        }
     }
 
     /// Rows appended since the last [`BatchBuilder::finish`].
@@ -105,4 +114,3 @@ fn append_null(c: &mut Col) {
         Col::Date(b) => b.append_null(),
     }
 }
-

@@ -1,8 +1,10 @@
 //! CSV input: byte records from the `csv` crate, decoded per record so that one
 //! undecodable row is a `bad_row` rather than a failed file.
 
+use std::collections::VecDeque;
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use super::files::{Encoding, InputFile};
 use super::record::Record;
@@ -14,7 +16,8 @@ use crate::schema::KindSpec;
 pub struct CsvSource {
     pub(super) kind: &'static KindSpec,
     path: PathBuf,
-    reader: csv::Reader<Box<dyn Read + Send>>,
+    reader: csv::Reader<NewlineTap>,
+    lines: Arc<Mutex<LineIndex>>,
     encoding: Encoding,
     /// Contract column → header position.
     map: Vec<Option<usize>>,
@@ -30,20 +33,42 @@ pub struct CsvSource {
 
 impl CsvSource {
     /// Opens the file and reads and checks its header.
-    pub fn open(f: &InputFile, encoding: Encoding, counter: &ByteCounter) -> Result<CsvSource, IngestError> {
-        let bytes = open_bytes(&f.path, f.gzip, counter)?;
-        let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(bytes);
+    pub fn open(
+        f: &InputFile,
+        encoding: Encoding,
+        counter: &ByteCounter,
+    ) -> Result<CsvSource, IngestError> {
+        let lines = Arc::new(Mutex::new(LineIndex::default()));
+        let bytes = NewlineTap {
+            inner: open_bytes(&f.path, f.gzip, counter)?,
+            lines: lines.clone(),
+            seen: 0,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(bytes);
         let mut head = csv::ByteRecord::new();
-        let got = reader.read_byte_record(&mut head).map_err(|e| IngestError::csv(&f.path, e))?;
+        let got = reader
+            .read_byte_record(&mut head)
+            .map_err(|e| IngestError::csv(&f.path, e))?;
         if !got || head.iter().all(|h| h.is_empty()) {
-            return Err(IngestError::NoHeader { path: f.path.clone() });
+            return Err(IngestError::NoHeader {
+                path: f.path.clone(),
+            });
         }
         let mut header = Vec::with_capacity(head.len());
         for (i, h) in head.iter().enumerate() {
-            let h = if i == 0 { h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h) } else { h };
+            let h = if i == 0 {
+                h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h)
+            } else {
+                h
+            };
             let mut s = String::new();
             if !encoding.decode_into(h, &mut s) {
-                return Err(IngestError::NoHeader { path: f.path.clone() });
+                return Err(IngestError::NoHeader {
+                    path: f.path.clone(),
+                });
             }
             header.push(s);
         }
@@ -58,6 +83,7 @@ impl CsvSource {
             kind: f.kind,
             path: f.path.clone(),
             reader,
+            lines,
             encoding,
             map,
             inverse,
@@ -77,7 +103,10 @@ impl CsvSource {
     /// Reads the next record.
     pub fn next(&mut self, rec: &mut Record) -> Result<bool, IngestError> {
         loop {
-            let got = self.reader.read_byte_record(&mut self.record).map_err(|e| IngestError::csv(&self.path, e))?;
+            let got = self
+                .reader
+                .read_byte_record(&mut self.record)
+                .map_err(|e| IngestError::csv(&self.path, e))?;
             if !got {
                 return Ok(false);
             }
@@ -90,7 +119,7 @@ impl CsvSource {
         self.rows += 1;
         rec.clear(self.kind.columns.len());
         rec.row = self.rows;
-        rec.line = self.record.position().map(|p| p.line());
+        rec.line = self.record.position().map(|p| self.line_of(p.byte()));
         self.phys.clear();
         if self.record.len() != self.width {
             rec.bad = Some("wrong number of fields");
@@ -108,6 +137,10 @@ impl CsvSource {
             }
         }
         Ok(true)
+    }
+
+    fn line_of(&self, byte: u64) -> u64 {
+        self.lines.lock().map(|mut l| l.line_at(byte)).unwrap_or(0)
     }
 
     fn decode(&mut self, rec: &mut Record) -> bool {
@@ -155,14 +188,25 @@ impl CsvSource {
             rec.raw.clear();
             return;
         }
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
         let fields: Vec<&str> = self
             .phys
             .iter()
             .enumerate()
             .map(|(pos, (s, e))| {
-                let personal = self.inverse.get(pos).copied().flatten().is_some_and(|ci| is_personal(self.kind, ci));
-                if personal { "" } else { rec.buf.get(*s as usize..*e as usize).unwrap_or("") }
+                let personal = self
+                    .inverse
+                    .get(pos)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|ci| is_personal(self.kind, ci));
+                if personal {
+                    ""
+                } else {
+                    rec.buf.get(*s as usize..*e as usize).unwrap_or("")
+                }
             })
             .collect();
         let _ = w.write_record(&fields);
@@ -171,5 +215,91 @@ impl CsvSource {
             out.pop();
         }
         rec.raw = String::from_utf8_lossy(&out).into_owned();
+    }
+}
+
+/// Physical line numbers from byte offsets. The csv crate's record position points at
+/// the terminator or blank lines before a record (its own line count treats `\r\n`
+/// unevenly), and the contract's line is the physical one; so line breaks are counted as
+/// the bytes stream past, and a record starts after any run of `\r`/`\n` at its position.
+#[derive(Default)]
+struct LineIndex {
+    /// Offsets of `\r` (false) and `\n` (true) bytes not yet passed by a record start.
+    pending: VecDeque<(u64, bool)>,
+    /// Newlines already passed.
+    passed: u64,
+}
+
+impl LineIndex {
+    /// The 1-based line of a record found at `byte`; offsets must not decrease.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut pos = byte;
+        while let Some(&(off, newline)) = self.pending.front() {
+            if off > pos {
+                break;
+            }
+            if off == pos {
+                pos += 1;
+            }
+            self.passed += u64::from(newline);
+            self.pending.pop_front();
+        }
+        self.passed + 1
+    }
+}
+
+/// Records the offset of every line-break byte read through it.
+struct NewlineTap {
+    inner: Box<dyn Read + Send>,
+    lines: Arc<Mutex<LineIndex>>,
+    seen: u64,
+}
+
+impl Read for NewlineTap {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut l) = self.lines.lock() {
+            let base = self.seen;
+            let breaks = buf[..n]
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| matches!(**b, b'\n' | b'\r'));
+            l.pending
+                .extend(breaks.map(|(i, b)| (base + i as u64, *b == b'\n')));
+        }
+        self.seen += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_count_physical_newlines() {
+        let lines = |data: &[u8]| {
+            let tap = NewlineTap {
+                inner: Box::new(std::io::Cursor::new(data.to_vec())),
+                lines: Default::default(),
+                seen: 0,
+            };
+            let index = tap.lines.clone();
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(tap);
+            let mut rec = csv::ByteRecord::new();
+            let mut out = Vec::new();
+            while r.read_byte_record(&mut rec).unwrap_or(false) {
+                let byte = rec.position().map_or(0, |p| p.byte());
+                out.push(index.lock().map(|mut l| l.line_at(byte)).unwrap_or(0));
+            }
+            out
+        };
+        assert_eq!(lines(b"a,b\n1,2\n3,4\n"), [1, 2, 3]);
+        assert_eq!(lines(b"a,b\r\n1,2\r\n3,4\r\n"), [1, 2, 3]);
+        assert_eq!(lines(b"a,b\n\n\n1,2\n\"x\ny\",3\n4,5"), [1, 4, 5, 7]);
+        assert_eq!(lines(b"a,b\r\n\r\n1,2\r\n"), [1, 3]);
     }
 }

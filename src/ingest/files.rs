@@ -48,7 +48,9 @@ impl Encoding {
                 Err(_) => false,
             },
             Encoding::Gb18030 => {
-                match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
+                match encoding_rs::GB18030
+                    .decode_without_bom_handling_and_without_replacement(bytes)
+                {
                     Some(s) => {
                         out.push_str(&s);
                         true
@@ -120,7 +122,12 @@ pub fn expand(paths: &[PathBuf], kind: Option<&'static KindSpec>) -> (Vec<InputF
     for p in paths {
         if p.is_dir() {
             let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
-                .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect())
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok())
+                        .map(|e| e.path())
+                        .filter(|p| p.is_file())
+                        .collect()
+                })
                 .unwrap_or_default();
             entries.sort();
             for e in entries {
@@ -143,7 +150,12 @@ fn classify(path: &Path, kind: Option<&'static KindSpec>) -> Option<InputFile> {
     let name = path.file_name()?.to_str()?;
     let (stem, format, gzip) = split_name(name)?;
     let kind = kind.or_else(|| kind_of_stem(stem))?;
-    Some(InputFile { path: path.to_path_buf(), kind, format, gzip })
+    Some(InputFile {
+        path: path.to_path_buf(),
+        kind,
+        format,
+        gzip,
+    })
 }
 
 /// Orders files so that dimensions come first (students, staff, courses, activities),
@@ -153,7 +165,10 @@ pub fn order(files: &mut [InputFile]) {
         if f.kind.is_event() {
             ALL_KINDS.len()
         } else {
-            ALL_KINDS.iter().position(|k| k.name == f.kind.name).unwrap_or(0)
+            ALL_KINDS
+                .iter()
+                .position(|k| k.name == f.kind.name)
+                .unwrap_or(0)
         }
     };
     files.sort_by_key(rank);
@@ -165,13 +180,23 @@ mod tests {
 
     #[test]
     fn kinds_from_names() {
-        let k = |n: &str| split_name(n).and_then(|(s, _, _)| kind_of_stem(s)).map(|k| k.name);
+        let k = |n: &str| {
+            split_name(n)
+                .and_then(|(s, _, _)| kind_of_stem(s))
+                .map(|k| k.name)
+        };
         assert_eq!(k("card_transactions.csv"), Some("card_transactions"));
-        assert_eq!(k("card_transactions-2025-09.ndjson"), Some("card_transactions"));
+        assert_eq!(
+            k("card_transactions-2025-09.ndjson"),
+            Some("card_transactions")
+        );
         assert_eq!(k("students_2025.csv.gz"), Some("students"));
         assert_eq!(k("grades.2025.parquet"), Some("grades"));
         assert_eq!(k("studentsx.csv"), None);
         assert_eq!(k("students.txt"), None);
-        assert_eq!(split_name("a.jsonl.gz").map(|t| (t.1, t.2)), Some((Format::Ndjson, true)));
+        assert_eq!(
+            split_name("a.jsonl.gz").map(|t| (t.1, t.2)),
+            Some((Format::Ndjson, true))
+        );
     }
 }

@@ -26,7 +26,11 @@ pub struct NdjsonSource {
 
 impl NdjsonSource {
     /// Opens the file.
-    pub fn open(f: &InputFile, encoding: Encoding, counter: &ByteCounter) -> Result<NdjsonSource, IngestError> {
+    pub fn open(
+        f: &InputFile,
+        encoding: Encoding,
+        counter: &ByteCounter,
+    ) -> Result<NdjsonSource, IngestError> {
         let reader = BufReader::with_capacity(1 << 16, open_bytes(&f.path, f.gzip, counter)?);
         Ok(NdjsonSource {
             kind: f.kind,
@@ -50,7 +54,10 @@ impl NdjsonSource {
     pub fn next(&mut self, rec: &mut Record) -> Result<bool, IngestError> {
         loop {
             self.line.clear();
-            let n = self.reader.read_until(b'\n', &mut self.line).map_err(|e| IngestError::read(&self.path, e))?;
+            let n = self
+                .reader
+                .read_until(b'\n', &mut self.line)
+                .map_err(|e| IngestError::read(&self.path, e))?;
             if n == 0 {
                 return Ok(false);
             }

@@ -34,23 +34,54 @@ pub struct ParquetSource {
 
 impl ParquetSource {
     /// Opens the file (a `.parquet.gz` is inflated into memory first) and checks its schema.
-    pub fn open(f: &InputFile, tz: Tz, counter: &ByteCounter) -> Result<ParquetSource, IngestError> {
-        let pq = |e: parquet::errors::ParquetError| IngestError::Parquet { path: f.path.clone(), message: e.to_string() };
+    pub fn open(
+        f: &InputFile,
+        tz: Tz,
+        counter: &ByteCounter,
+    ) -> Result<ParquetSource, IngestError> {
+        let pq = |e: parquet::errors::ParquetError| IngestError::Parquet {
+            path: f.path.clone(),
+            message: e.to_string(),
+        };
         let builder = if f.gzip {
             let mut bytes = Vec::new();
             super::source::open_bytes(&f.path, true, counter)?
                 .read_to_end(&mut bytes)
                 .map_err(|e| IngestError::read(&f.path, e))?;
-            ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)).map_err(pq)?.build()
+            ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
+                .map_err(pq)?
+                .build()
         } else {
             let file = File::open(&f.path).map_err(|e| IngestError::open(&f.path, e))?;
-            counter.fetch_add(file.metadata().map(|m| m.len()).unwrap_or(0), Ordering::Relaxed);
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?.with_batch_size(8192).build()
+            counter.fetch_add(
+                file.metadata().map(|m| m.len()).unwrap_or(0),
+                Ordering::Relaxed,
+            );
+            ParquetRecordBatchReaderBuilder::try_new(file)
+                .map_err(pq)?
+                .with_batch_size(8192)
+                .build()
         };
         let reader = builder.map_err(pq)?;
-        let header: Vec<String> = reader.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let header: Vec<String> = reader
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
         let (map, extra) = map_header(f.kind, &header, &f.path)?;
-        Ok(ParquetSource { kind: f.kind, path: f.path.clone(), reader, map, extra, tz, cols: Vec::new(), pos: 0, len: 0, rows: 0 })
+        Ok(ParquetSource {
+            kind: f.kind,
+            path: f.path.clone(),
+            reader,
+            map,
+            extra,
+            tz,
+            cols: Vec::new(),
+            pos: 0,
+            len: 0,
+            rows: 0,
+        })
     }
 
     /// Columns not in the contract.
@@ -63,7 +94,12 @@ impl ParquetSource {
         while self.pos >= self.len {
             match self.reader.next() {
                 None => return Ok(false),
-                Some(Err(e)) => return Err(IngestError::Parquet { path: self.path.clone(), message: e.to_string() }),
+                Some(Err(e)) => {
+                    return Err(IngestError::Parquet {
+                        path: self.path.clone(),
+                        message: e.to_string(),
+                    })
+                }
                 Some(Ok(batch)) => self.load(&batch)?,
             }
         }
@@ -85,9 +121,15 @@ impl ParquetSource {
         self.cols = self
             .map
             .iter()
-            .map(|pos| pos.map(|p| column_texts(batch.column(p), self.tz)).transpose())
+            .map(|pos| {
+                pos.map(|p| column_texts(batch.column(p), self.tz))
+                    .transpose()
+            })
             .collect::<Result<_, _>>()
-            .map_err(|message| IngestError::Parquet { path: self.path.clone(), message })?;
+            .map_err(|message| IngestError::Parquet {
+                path: self.path.clone(),
+                message,
+            })?;
         self.pos = 0;
         self.len = batch.num_rows();
         Ok(())
@@ -99,8 +141,11 @@ fn column_texts(array: &ArrayRef, tz: Tz) -> Result<Vec<Option<String>>, String>
     let n = array.len();
     match array.data_type() {
         DataType::Timestamp(unit, zone) => {
-            let ts = arrow::compute::cast(array, &DataType::Timestamp(TimeUnit::Microsecond, zone.clone()))
-                .map_err(|e| e.to_string())?;
+            let ts = arrow::compute::cast(
+                array,
+                &DataType::Timestamp(TimeUnit::Microsecond, zone.clone()),
+            )
+            .map_err(|e| e.to_string())?;
             let ts = ts.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
             let _ = unit;
             Ok((0..n)
@@ -110,11 +155,15 @@ fn column_texts(array: &ArrayRef, tz: Tz) -> Result<Vec<Option<String>>, String>
                         let utc = if zone.is_some() {
                             Some(v)
                         } else {
-                            chrono::DateTime::from_timestamp_micros(v).and_then(|d| local_to_utc(d.naive_utc(), tz))
+                            chrono::DateTime::from_timestamp_micros(v)
+                                .and_then(|d| local_to_utc(d.naive_utc(), tz))
                         };
                         // A naive time inside a DST gap does not exist: give the validator
                         // text that fails as `bad_timestamp`.
-                        utc.map_or_else(|| "nonexistent local time".to_string(), |u| format_timestamp(u, chrono_tz::UTC))
+                        utc.map_or_else(
+                            || "nonexistent local time".to_string(),
+                            |u| format_timestamp(u, chrono_tz::UTC),
+                        )
                     })
                 })
                 .collect())
@@ -130,7 +179,9 @@ fn column_texts(array: &ArrayRef, tz: Tz) -> Result<Vec<Option<String>>, String>
 fn strings(array: &ArrayRef) -> Result<Vec<Option<String>>, String> {
     let s = arrow::compute::cast(array, &DataType::Utf8).map_err(|e| e.to_string())?;
     let s = s.as_string::<i32>();
-    Ok((0..s.len()).map(|i| s.is_valid(i).then(|| s.value(i).to_string())).collect())
+    Ok((0..s.len())
+        .map(|i| s.is_valid(i).then(|| s.value(i).to_string()))
+        .collect())
 }
 
 /// `12.5000` → `12.5`, `3.000` → `3`: a typed decimal's scale is not the value's precision.
@@ -138,7 +189,11 @@ fn trim_decimal(s: &str) -> String {
     match s.split_once('.') {
         Some((i, f)) => {
             let f = f.trim_end_matches('0');
-            if f.is_empty() { i.to_string() } else { format!("{i}.{f}") }
+            if f.is_empty() {
+                i.to_string()
+            } else {
+                format!("{i}.{f}")
+            }
         }
         None => s.to_string(),
     }

@@ -8,12 +8,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow::array::{
+    Array, AsArray, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 use crate::schema::time::Micros;
 use crate::schema::Reason;
-use crate::store::{Store, StoreError};
+use crate::store::{text_column, Store, StoreError};
 
 /// Table of set-aside rows.
 pub const QUARANTINE: &str = "quarantine";
@@ -71,11 +73,15 @@ pub fn schema() -> SchemaRef {
         s("raw", false),
         s("source_hash", false),
         s("entry_id", false),
-        Field::new("quarantined_at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
+        Field::new(
+            "quarantined_at",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
     ]))
 }
 
-fn replay_schema() -> SchemaRef {
+pub(crate) fn replay_schema() -> SchemaRef {
     let s = |n: &str| Field::new(n, DataType::Utf8, false);
     Arc::new(Schema::new(vec![
         s("entry_id"),
@@ -100,17 +106,26 @@ fn to_batch(entries: &[&Entry]) -> Result<RecordBatch, StoreError> {
         vec![
             col(|e| &e.run_id),
             col(|e| &e.file),
-            Arc::new(Int64Array::from_iter(entries.iter().map(|e| e.line.map(|l| l as i64)))),
-            Arc::new(Int64Array::from_iter_values(entries.iter().map(|e| e.row as i64))),
+            Arc::new(Int64Array::from_iter(
+                entries.iter().map(|e| e.line.map(|l| l as i64)),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                entries.iter().map(|e| e.row as i64),
+            )),
             col(|e| &e.kind),
-            Arc::new(StringArray::from_iter(entries.iter().map(|e| e.column.as_deref()))),
+            Arc::new(StringArray::from_iter(
+                entries.iter().map(|e| e.column.as_deref()),
+            )),
             col(|e| e.reason.code()),
             col(|e| &e.key),
             col(|e| &e.raw),
             col(|e| &e.source_hash),
             col(|e| &e.entry_id),
             Arc::new(
-                TimestampMicrosecondArray::from_iter_values(entries.iter().map(|e| e.quarantined_at)).with_timezone("UTC"),
+                TimestampMicrosecondArray::from_iter_values(
+                    entries.iter().map(|e| e.quarantined_at),
+                )
+                .with_timezone("UTC"),
             ),
         ],
     )?)
@@ -124,8 +139,12 @@ fn to_replay_batch(entries: &[&Entry]) -> Result<RecordBatch, StoreError> {
             col(|e| &e.entry_id),
             col(|e| &e.kind),
             col(|e| &e.file),
-            Arc::new(Int64Array::from_iter(entries.iter().map(|e| e.line.map(|l| l as i64)))),
-            Arc::new(Int64Array::from_iter_values(entries.iter().map(|e| e.row as i64))),
+            Arc::new(Int64Array::from_iter(
+                entries.iter().map(|e| e.line.map(|l| l as i64)),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                entries.iter().map(|e| e.row as i64),
+            )),
             col(|e| &e.source_hash),
             col(|e| &e.run_id),
             col(|e| e.payload.as_deref().unwrap_or("{}")),
@@ -134,11 +153,14 @@ fn to_replay_batch(entries: &[&Entry]) -> Result<RecordBatch, StoreError> {
 }
 
 /// Stored entries (id → reason) matching a SQL condition on the quarantine table.
-pub async fn existing(store: &Store, condition: &str) -> Result<HashMap<String, String>, StoreError> {
+pub async fn existing(
+    store: &Store,
+    condition: &str,
+) -> Result<HashMap<String, String>, StoreError> {
     let sql = format!("SELECT entry_id, reason FROM t WHERE {condition}");
     let mut out = HashMap::new();
     for b in store.query_table(QUARANTINE, &sql).await? {
-        let (ids, reasons) = (b.column(0).as_string::<i32>(), b.column(1).as_string::<i32>());
+        let (ids, reasons) = (text_column(&b, 0)?, text_column(&b, 1)?);
         for i in 0..b.num_rows() {
             if ids.is_valid(i) {
                 out.insert(ids.value(i).to_string(), reasons.value(i).to_string());
@@ -151,26 +173,43 @@ pub async fn existing(store: &Store, condition: &str) -> Result<HashMap<String, 
 /// Makes the stored entries among `existing` equal to `current`: entries no longer
 /// quarantined (or now for another reason) are deleted, new ones inserted; unchanged
 /// entries keep their original run. Returns (inserted, deleted).
-pub async fn sync(store: &Store, existing: &HashMap<String, String>, current: &[Entry]) -> Result<(usize, usize), StoreError> {
+pub async fn sync(
+    store: &Store,
+    existing: &HashMap<String, String>,
+    current: &[Entry],
+) -> Result<(usize, usize), StoreError> {
     let now: HashMap<&str, &Entry> = current.iter().map(|e| (e.entry_id.as_str(), e)).collect();
     let stale: Vec<&str> = existing
         .iter()
-        .filter(|(id, reason)| now.get(id.as_str()).is_none_or(|e| e.reason.code() != reason.as_str()))
+        .filter(|(id, reason)| {
+            now.get(id.as_str())
+                .is_none_or(|e| e.reason.code() != reason.as_str())
+        })
         .map(|(id, _)| id.as_str())
         .collect();
     let fresh: Vec<&Entry> = current
         .iter()
-        .filter(|e| existing.get(&e.entry_id).is_none_or(|r| r != e.reason.code()))
+        .filter(|e| {
+            existing
+                .get(&e.entry_id)
+                .is_none_or(|r| r != e.reason.code())
+        })
         .collect();
     delete_ids(store, QUARANTINE, &stale).await?;
     delete_ids(store, REPLAY, &stale).await?;
     if !fresh.is_empty() {
         let t = store.ensure(QUARANTINE, &schema()).await?;
         store.append(t, QUARANTINE, vec![to_batch(&fresh)?]).await?;
-        let waiting: Vec<&Entry> = fresh.iter().copied().filter(|e| e.payload.is_some()).collect();
+        let waiting: Vec<&Entry> = fresh
+            .iter()
+            .copied()
+            .filter(|e| e.payload.is_some())
+            .collect();
         if !waiting.is_empty() {
             let t = store.ensure(REPLAY, &replay_schema()).await?;
-            store.append(t, REPLAY, vec![to_replay_batch(&waiting)?]).await?;
+            store
+                .append(t, REPLAY, vec![to_replay_batch(&waiting)?])
+                .await?;
         }
     }
     Ok((fresh.len(), stale.len()))
@@ -178,10 +217,18 @@ pub async fn sync(store: &Store, existing: &HashMap<String, String>, current: &[
 
 async fn delete_ids(store: &Store, table: &str, ids: &[&str]) -> Result<(), StoreError> {
     for chunk in ids.chunks(1000) {
-        let Some(t) = store.load(table).await? else { return Ok(()) };
+        let Some(t) = store.load(table).await? else {
+            return Ok(());
+        };
         // Entry ids are `kind:hex:row`: no quote can occur in them.
-        let list = chunk.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(",");
-        store.delete(t, table, &format!("entry_id IN ({list})")).await?;
+        let list = chunk
+            .iter()
+            .map(|id| format!("'{id}'"))
+            .collect::<Vec<_>>()
+            .join(",");
+        store
+            .delete(t, table, &format!("entry_id IN ({list})"))
+            .await?;
     }
     Ok(())
 }
@@ -210,10 +257,14 @@ pub async fn waiting(store: &Store) -> Result<Vec<Waiting>, StoreError> {
     let sql = "SELECT entry_id, kind, file, line, row, source_hash, payload FROM t ORDER BY file, source_hash, row";
     let mut out = Vec::new();
     for b in store.query_table(REPLAY, sql).await? {
-        let s = |i: usize| b.column(i).as_string::<i32>().clone();
-        let (ids, kinds, files, hashes, payloads) = (s(0), s(1), s(2), s(5), s(6));
-        let lines = b.column(3).as_primitive::<arrow::datatypes::Int64Type>();
-        let rows = b.column(4).as_primitive::<arrow::datatypes::Int64Type>();
+        let s = |i: usize| text_column(&b, i);
+        let (ids, kinds, files, hashes, payloads) = (s(0)?, s(1)?, s(2)?, s(5)?, s(6)?);
+        let lines = arrow::compute::cast(b.column(3), &DataType::Int64)?;
+        let rows = arrow::compute::cast(b.column(4), &DataType::Int64)?;
+        let (lines, rows) = (
+            lines.as_primitive::<arrow::datatypes::Int64Type>(),
+            rows.as_primitive::<arrow::datatypes::Int64Type>(),
+        );
         for i in 0..b.num_rows() {
             out.push(Waiting {
                 entry_id: ids.value(i).to_string(),

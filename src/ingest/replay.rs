@@ -13,21 +13,35 @@ use crate::schema::{Mode, Reason, ALL_KINDS};
 /// The `file` of replay runs in `ingest_runs`.
 pub const REPLAY_FILE: &str = "<replay-quarantine>";
 
-pub(super) async fn replay(ctx: &mut RunCtx<'_>, progress: &dyn Progress) -> Result<Vec<FileReport>, IngestError> {
+pub(super) async fn replay(
+    ctx: &mut RunCtx<'_>,
+    progress: &dyn Progress,
+) -> Result<Vec<FileReport>, IngestError> {
     let mut by_kind: HashMap<String, Vec<Waiting>> = HashMap::new();
     for w in quarantine::waiting(ctx.store).await? {
         by_kind.entry(w.kind.clone()).or_default().push(w);
     }
     let mut reports = Vec::new();
     for kind in ALL_KINDS {
-        let Some(items) = by_kind.remove(kind.name) else { continue };
+        let Some(items) = by_kind.remove(kind.name) else {
+            continue;
+        };
         let mut report = FileReport::new(&ctx.run_id, ctx.opts.now, REPLAY_FILE, kind.name);
-        let existing: HashMap<String, String> =
-            items.iter().map(|w| (w.entry_id.clone(), Reason::UnknownStudent.code().to_string())).collect();
+        let existing: HashMap<String, String> = items
+            .iter()
+            .map(|w| {
+                (
+                    w.entry_id.clone(),
+                    Reason::UnknownStudent.code().to_string(),
+                )
+            })
+            .collect();
         let mut rows = ReplayRows::new(kind, items);
         let result = match kind.mode {
             Mode::Event => append::store_events(ctx, kind, &mut rows, &mut report, progress).await,
-            Mode::Dimension | Mode::UpsertEvent => upsert::store_upserts(ctx, kind, &mut rows, &mut report, progress).await,
+            Mode::Dimension | Mode::UpsertEvent => {
+                upsert::store_upserts(ctx, kind, &mut rows, &mut report, progress).await
+            }
         };
         match result {
             Ok(entries) => {

@@ -42,7 +42,10 @@ impl Rows for FileRows {
         self.source.fill_raw(rec)
     }
     fn origin(&self) -> Origin<'_> {
-        Origin { file: &self.file, source_hash: &self.source_hash }
+        Origin {
+            file: &self.file,
+            source_hash: &self.source_hash,
+        }
     }
 }
 
@@ -56,18 +59,25 @@ pub struct ReplayRows {
 impl ReplayRows {
     /// Replays `items`, all of `kind`.
     pub fn new(kind: &'static KindSpec, items: Vec<Waiting>) -> Self {
-        ReplayRows { kind, items, pos: 0 }
+        ReplayRows {
+            kind,
+            items,
+            pos: 0,
+        }
     }
 }
 
 impl Rows for ReplayRows {
     fn next(&mut self, rec: &mut Record) -> Result<bool, IngestError> {
-        let Some(w) = self.items.get(self.pos) else { return Ok(false) };
+        let Some(w) = self.items.get(self.pos) else {
+            return Ok(false);
+        };
         self.pos += 1;
         rec.clear(self.kind.columns.len());
         rec.line = w.line;
         rec.row = w.row;
-        let cells: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&w.payload).unwrap_or_default();
+        let cells: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&w.payload).unwrap_or_default();
         for (i, c) in self.kind.columns.iter().enumerate() {
             if let Some(serde_json::Value::String(s)) = cells.get(c.name) {
                 rec.push_cell(i, s);
@@ -80,8 +90,14 @@ impl Rows for ReplayRows {
     }
     fn origin(&self) -> Origin<'_> {
         match self.items.get(self.pos.wrapping_sub(1)) {
-            Some(w) => Origin { file: &w.file, source_hash: &w.source_hash },
-            None => Origin { file: "", source_hash: "" },
+            Some(w) => Origin {
+                file: &w.file,
+                source_hash: &w.source_hash,
+            },
+            None => Origin {
+                file: "",
+                source_hash: "",
+            },
         }
     }
 }
@@ -92,7 +108,12 @@ pub fn payload(rec: &Record, kind: &KindSpec) -> String {
         .columns
         .iter()
         .enumerate()
-        .filter_map(|(i, c)| Some((c.name.to_string(), serde_json::Value::String(rec.cell(i)?.to_string()))))
+        .filter_map(|(i, c)| {
+            Some((
+                c.name.to_string(),
+                serde_json::Value::String(rec.cell(i)?.to_string()),
+            ))
+        })
         .collect();
     serde_json::Value::Object(map).to_string()
 }

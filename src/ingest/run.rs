@@ -45,7 +45,13 @@ pub(super) struct RunCtx<'a> {
 
 impl<'a> RunCtx<'a> {
     fn new(store: &'a Store, opts: &'a IngestOptions) -> Self {
-        RunCtx { store, opts, run_id: uuid::Uuid::new_v4().to_string(), keys: HashMap::new(), students: None }
+        RunCtx {
+            store,
+            opts,
+            run_id: uuid::Uuid::new_v4().to_string(),
+            keys: HashMap::new(),
+            students: None,
+        }
     }
 
     /// Takes the stored keys of an event kind (loaded once per call); give them back
@@ -78,7 +84,12 @@ impl<'a> RunCtx<'a> {
     pub fn entry(&self, kind: &KindSpec, rows: &dyn Rows, rec: &mut Record, rej: Reject) -> Entry {
         rows.fill_raw(rec);
         let origin = rows.origin();
-        let key = kind.key_indices().iter().map(|&i| rec.cell(i).unwrap_or("")).collect::<Vec<_>>().join("|");
+        let key = kind
+            .key_indices()
+            .iter()
+            .map(|&i| rec.cell(i).unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("|");
         Entry {
             entry_id: quarantine::entry_id(kind.name, origin.source_hash, rec.row),
             run_id: self.run_id.clone(),
@@ -86,7 +97,10 @@ impl<'a> RunCtx<'a> {
             line: rec.line,
             row: rec.row,
             kind: kind.name.to_string(),
-            column: rej.column.and_then(|i| kind.columns.get(i)).map(|c| c.name.to_string()),
+            column: rej
+                .column
+                .and_then(|i| kind.columns.get(i))
+                .map(|c| c.name.to_string()),
             reason: rej.reason,
             key,
             raw: std::mem::take(&mut rec.raw),
@@ -98,13 +112,25 @@ impl<'a> RunCtx<'a> {
 }
 
 async fn load_keys(store: &Store, kind: &KindSpec) -> Result<KeySet, IngestError> {
-    let cols = kind.key.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ");
+    let cols = kind
+        .key
+        .iter()
+        .map(|k| format!("\"{k}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut set = KeySet::default();
-    let Some(mut stream) = store.stream_table(kind.name, &format!("SELECT {cols} FROM t")).await? else {
+    let Some(mut stream) = store
+        .stream_table(kind.name, &format!("SELECT {cols} FROM t"))
+        .await?
+    else {
         return Ok(set);
     };
     let idx: Vec<usize> = (0..kind.key.len()).collect();
-    while let Some(batch) = stream.try_next().await.map_err(crate::store::StoreError::from)? {
+    while let Some(batch) = stream
+        .try_next()
+        .await
+        .map_err(crate::store::StoreError::from)?
+    {
         set.reserve(batch.num_rows());
         for k in batch_key_hashes(&batch, &idx)? {
             set.insert(k);
@@ -154,7 +180,10 @@ pub(super) async fn check_all(
         spare = recycle(vals);
         if let Err(rej) = outcome {
             report.quarantined += 1;
-            *report.quarantined_by_reason.entry(rej.reason.code().to_string()).or_default() += 1;
+            *report
+                .quarantined_by_reason
+                .entry(rej.reason.code().to_string())
+                .or_default() += 1;
             entries.push(ctx.entry(kind, rows, &mut rec, rej));
         }
         if let (Some(batch), Some(app)) = (sink.take_full()?, appender.as_deref_mut()) {
@@ -180,6 +209,7 @@ pub async fn ingest(
     opts: &IngestOptions,
     progress: &dyn Progress,
 ) -> Result<IngestOutcome, IngestError> {
+    ensure_tables(store).await?;
     let (mut inputs, skipped) = files::expand(paths, opts.kind);
     files::order(&mut inputs);
     let mut ctx = RunCtx::new(store, opts);
@@ -200,9 +230,30 @@ pub async fn ingest(
         runs::record(store, std::slice::from_ref(&report)).await?;
         outcome.reports.push(report);
     }
-    let failed: Vec<FileReport> = outcome.reports.iter().filter(|r| r.kind.is_empty()).cloned().collect();
+    let failed: Vec<FileReport> = outcome
+        .reports
+        .iter()
+        .filter(|r| r.kind.is_empty())
+        .cloned()
+        .collect();
     runs::record(store, &failed).await?;
     Ok(outcome)
+}
+
+/// Creates every table that is not there yet, so that queries see empty tables rather
+/// than missing ones for the kinds a campus does not send.
+async fn ensure_tables(store: &Store) -> Result<(), IngestError> {
+    for kind in crate::schema::ALL_KINDS {
+        store.ensure(kind.name, &kind.arrow_schema()).await?;
+    }
+    store
+        .ensure(quarantine::QUARANTINE, &quarantine::schema())
+        .await?;
+    store
+        .ensure(quarantine::REPLAY, &quarantine::replay_schema())
+        .await?;
+    store.ensure(runs::INGEST_RUNS, &runs::schema()).await?;
+    Ok(())
 }
 
 async fn ingest_file(ctx: &mut RunCtx<'_>, f: &InputFile, progress: &dyn Progress) -> FileReport {
@@ -210,7 +261,10 @@ async fn ingest_file(ctx: &mut RunCtx<'_>, f: &InputFile, progress: &dyn Progres
     let mut report = FileReport::new(&ctx.run_id, ctx.opts.now, &name, f.kind.name);
     if let Err(e) = try_ingest_file(ctx, f, &mut report, progress).await {
         let saw_nothing = FileReport::new(&ctx.run_id, ctx.opts.now, &name, f.kind.name);
-        report = FileReport { source_hash: report.source_hash, ..saw_nothing };
+        report = FileReport {
+            source_hash: report.source_hash,
+            ..saw_nothing
+        };
         report.fail(e.to_string());
     }
     report
@@ -227,14 +281,23 @@ async fn try_ingest_file(
     let size = std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0);
     progress.file_started(&report.file, size, &counter);
     let source = Source::open(f, ctx.opts.encoding, ctx.opts.tz, &counter)?;
-    let mut rows = FileRows { source, file: report.file.clone(), source_hash: report.source_hash.clone() };
+    let mut rows = FileRows {
+        source,
+        file: report.file.clone(),
+        source_hash: report.source_hash.clone(),
+    };
     let entries = match f.kind.mode {
         Mode::Event => append::store_events(ctx, f.kind, &mut rows, report, progress).await?,
-        Mode::Dimension | Mode::UpsertEvent => upsert::store_upserts(ctx, f.kind, &mut rows, report, progress).await?,
+        Mode::Dimension | Mode::UpsertEvent => {
+            upsert::store_upserts(ctx, f.kind, &mut rows, report, progress).await?
+        }
     };
     report.ignored_columns = rows.source.extra_columns();
     crate::failpoint::hit("between_commits");
-    let condition = format!("source_hash = '{}' AND kind = '{}'", report.source_hash, f.kind.name);
+    let condition = format!(
+        "source_hash = '{}' AND kind = '{}'",
+        report.source_hash, f.kind.name
+    );
     let existing = quarantine::existing(ctx.store, &condition).await?;
     quarantine::sync(ctx.store, &existing, &entries).await?;
     Ok(())
@@ -246,7 +309,9 @@ fn hash_file(path: &Path) -> Result<String, IngestError> {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut buf).map_err(|e| IngestError::read(path, e))?;
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| IngestError::read(path, e))?;
         if n == 0 {
             break;
         }
@@ -256,9 +321,17 @@ fn hash_file(path: &Path) -> Result<String, IngestError> {
 }
 
 /// Re-checks every row waiting for its student and stores those whose student now exists.
-pub async fn replay_quarantine(store: &Store, opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestOutcome, IngestError> {
+pub async fn replay_quarantine(
+    store: &Store,
+    opts: &IngestOptions,
+    progress: &dyn Progress,
+) -> Result<IngestOutcome, IngestError> {
+    ensure_tables(store).await?;
     let mut ctx = RunCtx::new(store, opts);
     let reports = replay::replay(&mut ctx, progress).await?;
     runs::record(store, &reports).await?;
-    Ok(IngestOutcome { reports, ignored: Vec::new() })
+    Ok(IngestOutcome {
+        reports,
+        ignored: Vec::new(),
+    })
 }

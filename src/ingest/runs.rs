@@ -72,12 +72,16 @@ impl FileReport {
     }
 }
 
-fn schema() -> SchemaRef {
+pub(crate) fn schema() -> SchemaRef {
     let s = |n: &str, null: bool| Field::new(n, DataType::Utf8, null);
     let i = |n: &str| Field::new(n, DataType::Int64, false);
     Arc::new(Schema::new(vec![
         s("run_id", false),
-        Field::new("started_at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
+        Field::new(
+            "started_at",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
         s("file", false),
         s("kind", false),
         i("rows_read"),
@@ -96,13 +100,22 @@ pub async fn record(store: &Store, reports: &[FileReport]) -> Result<(), StoreEr
     if reports.is_empty() {
         return Ok(());
     }
-    let text = |f: fn(&FileReport) -> String| Arc::new(StringArray::from_iter_values(reports.iter().map(f)));
-    let int = |f: fn(&FileReport) -> u64| Arc::new(Int64Array::from_iter_values(reports.iter().map(|r| f(r) as i64)));
+    let text = |f: fn(&FileReport) -> String| {
+        Arc::new(StringArray::from_iter_values(reports.iter().map(f)))
+    };
+    let int = |f: fn(&FileReport) -> u64| {
+        Arc::new(Int64Array::from_iter_values(
+            reports.iter().map(|r| f(r) as i64),
+        ))
+    };
     let batch = RecordBatch::try_new(
         schema(),
         vec![
             text(|r| r.run_id.clone()),
-            Arc::new(TimestampMicrosecondArray::from_iter_values(reports.iter().map(|r| r.started_at)).with_timezone("UTC")),
+            Arc::new(
+                TimestampMicrosecondArray::from_iter_values(reports.iter().map(|r| r.started_at))
+                    .with_timezone("UTC"),
+            ),
             text(|r| r.file.clone()),
             text(|r| r.kind.clone()),
             int(|r| r.rows_read),
@@ -110,7 +123,9 @@ pub async fn record(store: &Store, reports: &[FileReport]) -> Result<(), StoreEr
             int(|r| r.duplicates),
             int(|r| r.quarantined),
             text(|r| r.status.clone()),
-            Arc::new(StringArray::from_iter(reports.iter().map(|r| r.error.clone()))),
+            Arc::new(StringArray::from_iter(
+                reports.iter().map(|r| r.error.clone()),
+            )),
             text(|r| serde_json::to_string(&r.quarantined_by_reason).unwrap_or_default()),
             text(|r| r.source_hash.clone()),
         ],

@@ -44,16 +44,35 @@ pub enum Source {
 pub type ByteCounter = Arc<AtomicU64>;
 
 /// Opens the file (decompressing `.gz`) as a byte stream with a byte counter.
-pub fn open_bytes(path: &Path, gzip: bool, counter: &ByteCounter) -> Result<Box<dyn Read + Send>, IngestError> {
+pub fn open_bytes(
+    path: &Path,
+    gzip: bool,
+    counter: &ByteCounter,
+) -> Result<Box<dyn Read + Send>, IngestError> {
     let file = File::open(path).map_err(|e| IngestError::open(path, e))?;
-    let counted = Counting { inner: file, count: counter.clone() };
+    let counted = Counting {
+        inner: file,
+        count: counter.clone(),
+    };
     let reader = BufReader::with_capacity(1 << 20, counted);
-    Ok(if gzip { Box::new(BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(reader))) } else { Box::new(reader) })
+    Ok(if gzip {
+        Box::new(BufReader::with_capacity(
+            1 << 20,
+            flate2::read::MultiGzDecoder::new(reader),
+        ))
+    } else {
+        Box::new(reader)
+    })
 }
 
 impl Source {
     /// Opens a file and checks its header (or schema) against the kind.
-    pub fn open(f: &InputFile, encoding: Encoding, tz: Tz, counter: &ByteCounter) -> Result<Source, IngestError> {
+    pub fn open(
+        f: &InputFile,
+        encoding: Encoding,
+        tz: Tz,
+        counter: &ByteCounter,
+    ) -> Result<Source, IngestError> {
         Ok(match f.format {
             Format::Csv => Source::Csv(CsvSource::open(f, encoding, counter)?),
             Format::Ndjson => Source::Ndjson(NdjsonSource::open(f, encoding, counter)?),
@@ -99,12 +118,16 @@ fn s_kind(s: &Source) -> &'static KindSpec {
 
 /// Whether contract column `i` of `kind` is personal data.
 pub fn is_personal(kind: &KindSpec, i: usize) -> bool {
-    kind.columns.get(i).is_some_and(|c| c.sensitivity == Sensitivity::Personal)
+    kind.columns
+        .get(i)
+        .is_some_and(|c| c.sensitivity == Sensitivity::Personal)
 }
 
 /// Whether the kind has any personal-data column.
 pub fn has_personal(kind: &KindSpec) -> bool {
-    kind.columns.iter().any(|c| c.sensitivity == Sensitivity::Personal)
+    kind.columns
+        .iter()
+        .any(|c| c.sensitivity == Sensitivity::Personal)
 }
 
 /// `raw` as a JSON object of the contract columns, personal data blanked.
@@ -122,7 +145,11 @@ pub fn fill_raw_json(rec: &mut Record, kind: &KindSpec) {
 }
 
 /// Maps header names onto contract columns; fails on a missing required column.
-pub fn map_header(kind: &KindSpec, header: &[String], path: &Path) -> Result<(Vec<Option<usize>>, Vec<String>), IngestError> {
+pub fn map_header(
+    kind: &KindSpec,
+    header: &[String],
+    path: &Path,
+) -> Result<(Vec<Option<usize>>, Vec<String>), IngestError> {
     let mut map = Vec::with_capacity(kind.columns.len());
     for c in kind.columns {
         let pos = header.iter().position(|h| h == c.name);

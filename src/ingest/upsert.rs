@@ -50,8 +50,14 @@ pub(super) async fn store_upserts(
 ) -> Result<Vec<Entry>, IngestError> {
     let students = ctx.students().await?;
     let validator = Validator::new(kind, ctx.opts.tz, ctx.opts.now, &students);
-    let mut sink = UpsertSink { keys: Vec::new(), builder: BatchBuilder::new(kind) };
-    let entries = check_all(ctx, kind, rows, &validator, &mut sink, None, report, progress).await?;
+    let mut sink = UpsertSink {
+        keys: Vec::new(),
+        builder: BatchBuilder::new(kind),
+    };
+    let entries = check_all(
+        ctx, kind, rows, &validator, &mut sink, None, report, progress,
+    )
+    .await?;
     let incoming = sink.builder.finish()?;
     merge(ctx, kind, incoming, &sink.keys).await?;
     if kind.name == crate::schema::students().name {
@@ -61,7 +67,12 @@ pub(super) async fn store_upserts(
 }
 
 /// Merges `incoming` (with its rows' key hashes) into the stored table.
-pub(super) async fn merge(ctx: &RunCtx<'_>, kind: &'static KindSpec, incoming: RecordBatch, keys: &[KeyHash]) -> Result<(), IngestError> {
+pub(super) async fn merge(
+    ctx: &RunCtx<'_>,
+    kind: &'static KindSpec,
+    incoming: RecordBatch,
+    keys: &[KeyHash],
+) -> Result<(), IngestError> {
     if incoming.num_rows() == 0 {
         return Ok(());
     }
@@ -83,7 +94,9 @@ pub(super) async fn merge(ctx: &RunCtx<'_>, kind: &'static KindSpec, incoming: R
     let kept = filter_record_batch(&stored, &keep)?;
     let fresh = take_record_batch(&incoming, &UInt32Array::from(order))?;
     let table = ctx.store.ensure(kind.name, &schema).await?;
-    ctx.store.overwrite(table, kind.name, vec![kept, fresh]).await?;
+    ctx.store
+        .overwrite(table, kind.name, vec![kept, fresh])
+        .await?;
     Ok(())
 }
 
@@ -94,11 +107,20 @@ fn changes_anything(
     keys: &[KeyHash],
     order: &[u32],
 ) -> Result<bool, IngestError> {
-    let fields = stored.schema().fields().iter().map(|f| SortField::new(f.data_type().clone())).collect();
+    let fields = stored
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| SortField::new(f.data_type().clone()))
+        .collect();
     let conv = RowConverter::new(fields)?;
     let old = conv.convert_columns(stored.columns())?;
     let new = conv.convert_columns(incoming.columns())?;
-    let at: HashMap<KeyHash, usize> = stored_keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    let at: HashMap<KeyHash, usize> = stored_keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (*k, i))
+        .collect();
     Ok(order.iter().any(|&i| {
         let i = i as usize;
         at.get(&keys[i]).is_none_or(|&j| old.row(j) != new.row(i))
@@ -116,7 +138,10 @@ fn conform_all(batches: &[RecordBatch], schema: &SchemaRef) -> Result<RecordBatc
                 .iter()
                 .map(|f| {
                     let col = b.column_by_name(f.name()).ok_or_else(|| {
-                        arrow::error::ArrowError::SchemaError(format!("stored table lacks column {}", f.name()))
+                        arrow::error::ArrowError::SchemaError(format!(
+                            "stored table lacks column {}",
+                            f.name()
+                        ))
                     })?;
                     arrow::compute::cast(col, f.data_type())
                 })

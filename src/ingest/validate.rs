@@ -35,15 +35,25 @@ impl<'a> Validator<'a> {
     /// A validator for `kind` with the ingest clock `now`.
     pub fn new(kind: &'static KindSpec, tz: Tz, now: Micros, students: &'a KeySet) -> Self {
         let idx = |n: &str| kind.index_of(n);
-        let end_after = kind.end_after.iter().filter_map(|(s, e)| Some((idx(s)?, idx(e)?))).collect();
-        let fitness_score = (kind.name == "assessments").then(|| Some((idx("kind")?, idx("score")?))).flatten();
+        let end_after = kind
+            .end_after
+            .iter()
+            .filter_map(|(s, e)| Some((idx(s)?, idx(e)?)))
+            .collect();
+        let fitness_score = (kind.name == "assessments")
+            .then(|| Some((idx("kind")?, idx("score")?)))
+            .flatten();
         Validator {
             kind,
             tz,
             future_limit: now.saturating_add(DAY_MICROS),
             students,
             end_after,
-            student_col: if kind.is_event() { idx("student_id") } else { None },
+            student_col: if kind.is_event() {
+                idx("student_id")
+            } else {
+                None
+            },
             fitness_score,
         }
     }
@@ -52,7 +62,10 @@ impl<'a> Validator<'a> {
     pub fn check<'r>(&self, rec: &'r Record, out: &mut Vec<Value<'r>>) -> Result<(), Reject> {
         out.clear();
         if rec.bad.is_some() {
-            return Err(Reject { reason: Reason::BadRow, column: None });
+            return Err(Reject {
+                reason: Reason::BadRow,
+                column: None,
+            });
         }
         let mut worst: Option<Reject> = None;
         for (i, col) in self.kind.columns.iter().enumerate() {
@@ -62,7 +75,10 @@ impl<'a> Validator<'a> {
                     out.push(Value::Null);
                     // Columns are visited in contract order, so `<` keeps the first column.
                     if worst.is_none_or(|w| reason < w.reason) {
-                        worst = Some(Reject { reason, column: Some(i) });
+                        worst = Some(Reject {
+                            reason,
+                            column: Some(i),
+                        });
                     }
                 }
             }
@@ -74,9 +90,16 @@ impl<'a> Validator<'a> {
     }
 
     fn check_parsed(&self, vals: &[Value<'_>]) -> Result<(), Reject> {
-        let reject = |reason, i| Err(Reject { reason, column: Some(i) });
+        let reject = |reason, i| {
+            Err(Reject {
+                reason,
+                column: Some(i),
+            })
+        };
         for &(s, e) in &self.end_after {
-            if let (Some(start), Some(end)) = (vals[s].as_instant(self.tz), vals[e].as_instant(self.tz)) {
+            if let (Some(start), Some(end)) =
+                (vals[s].as_instant(self.tz), vals[e].as_instant(self.tz))
+            {
                 if end < start {
                     return reject(Reason::EndBeforeStart, e);
                 }
@@ -84,14 +107,20 @@ impl<'a> Validator<'a> {
         }
         for reason in [Reason::NonPositiveAmount, Reason::OutOfRange] {
             for (i, col) in self.kind.columns.iter().enumerate() {
-                if check_bound(&vals[i], col.bound) == Some(reason) || self.fitness_out_of_range(vals, i, reason) {
+                if check_bound(&vals[i], col.bound) == Some(reason)
+                    || self.fitness_out_of_range(vals, i, reason)
+                {
                     return reject(reason, i);
                 }
             }
         }
         if self.kind.is_event() {
             for (i, col) in self.kind.columns.iter().enumerate() {
-                if col.event_time && vals[i].as_instant(self.tz).is_some_and(|t| t > self.future_limit) {
+                if col.event_time
+                    && vals[i]
+                        .as_instant(self.tz)
+                        .is_some_and(|t| t > self.future_limit)
+                {
                     return reject(Reason::FutureTimestamp, i);
                 }
             }
@@ -110,7 +139,8 @@ impl<'a> Validator<'a> {
     fn fitness_out_of_range(&self, vals: &[Value<'_>], i: usize, reason: Reason) -> bool {
         match self.fitness_score {
             Some((k, s)) if s == i && reason == Reason::OutOfRange => {
-                vals[k] == Value::Text("physical_fitness") && check_bound(&vals[s], Bound::Range(0.0, 100.0)).is_some()
+                vals[k] == Value::Text("physical_fitness")
+                    && check_bound(&vals[s], Bound::Range(0.0, 100.0)).is_some()
             }
             _ => false,
         }

@@ -3,7 +3,14 @@
 use super::{Bound, ColType, Column, KindSpec, Mode, Sensitivity};
 
 const fn col(name: &'static str, ty: ColType, required: bool) -> Column {
-    Column { name, ty, required, sensitivity: Sensitivity::Normal, bound: Bound::None, event_time: false }
+    Column {
+        name,
+        ty,
+        required,
+        sensitivity: Sensitivity::Normal,
+        bound: Bound::None,
+        event_time: false,
+    }
 }
 const fn req(name: &'static str, ty: ColType) -> Column {
     col(name, ty, true)
@@ -45,7 +52,10 @@ pub static STUDENTS: KindSpec = KindSpec {
         text("major"),
         text("class_id"),
         req("cohort", Int),
-        req("degree_level", Enum(&["undergraduate", "master", "doctoral"])),
+        req(
+            "degree_level",
+            Enum(&["undergraduate", "master", "doctoral"]),
+        ),
         opt("dorm_building", Text),
         opt("dorm_floor", Int),
         opt("dorm_room", Text),
@@ -54,16 +64,28 @@ pub static STUDENTS: KindSpec = KindSpec {
         sensitive(
             req(
                 "political_status",
-                Enum(&["party_member", "probationary_member", "activist", "league_member", "masses"]),
+                Enum(&[
+                    "party_member",
+                    "probationary_member",
+                    "activist",
+                    "league_member",
+                    "masses",
+                ]),
             ),
             Sensitivity::Sensitive,
         ),
         sensitive(opt("hometown_province", Text), Sensitivity::Sensitive),
         sensitive(
-            req("financial_aid_level", Enum(&["none", "general", "hardship", "special_hardship"])),
+            req(
+                "financial_aid_level",
+                Enum(&["none", "general", "hardship", "special_hardship"]),
+            ),
             Sensitivity::Sensitive,
         ),
-        req("status", Enum(&["active", "suspended", "withdrawn", "graduated"])),
+        req(
+            "status",
+            Enum(&["active", "suspended", "withdrawn", "graduated"]),
+        ),
     ],
 };
 
@@ -77,7 +99,14 @@ static STAFF: KindSpec = KindSpec {
         sensitive(text("name"), Sensitivity::Personal),
         req(
             "role",
-            Enum(&["counsellor", "mentor", "leader", "psychologist", "career_advisor", "party_secretary"]),
+            Enum(&[
+                "counsellor",
+                "mentor",
+                "leader",
+                "psychologist",
+                "career_advisor",
+                "party_secretary",
+            ]),
         ),
         opt("college", Text),
         opt("building", Text),
@@ -109,10 +138,21 @@ static ACTIVITIES: KindSpec = KindSpec {
         req(
             "category",
             Enum(&[
-                "volunteer", "club", "sports", "arts", "labour", "academic", "party", "ideological", "career",
+                "volunteer",
+                "club",
+                "sports",
+                "arts",
+                "labour",
+                "academic",
+                "party",
+                "ideological",
+                "career",
             ]),
         ),
-        req("dimension", Enum(&["moral", "intellectual", "physical", "aesthetic", "labour"])),
+        req(
+            "dimension",
+            Enum(&["moral", "intellectual", "physical", "aesthetic", "labour"]),
+        ),
         opt("organiser", Text),
         req("start_ts", Timestamp),
         req("end_ts", Timestamp),
@@ -133,7 +173,16 @@ static CARD_TRANSACTIONS: KindSpec = KindSpec {
         req("kind", Enum(&["purchase", "top_up", "refund"])),
         req(
             "merchant_category",
-            Enum(&["canteen", "supermarket", "shower", "laundry", "water", "bus", "print", "other"]),
+            Enum(&[
+                "canteen",
+                "supermarket",
+                "shower",
+                "laundry",
+                "water",
+                "bus",
+                "print",
+                "other",
+            ]),
         ),
         opt("merchant_id", Text),
         opt("location", Text),
@@ -149,7 +198,10 @@ static ACCESS_EVENTS: KindSpec = KindSpec {
         text("event_id"),
         text("student_id"),
         at(req("ts", Timestamp)),
-        req("place_type", Enum(&["dorm", "library", "gym", "teaching_building", "campus_gate"])),
+        req(
+            "place_type",
+            Enum(&["dorm", "library", "gym", "teaching_building", "campus_gate"]),
+        ),
         text("place_id"),
         req("direction", Enum(&["in", "out"])),
     ],
@@ -244,7 +296,10 @@ static GRADES: KindSpec = KindSpec {
         req("term", Term),
         with_bound(req("attempt", Int), Bound::AtLeast(1.0)),
         with_bound(opt("score", Float), SCORE),
-        req("status", Enum(&["normal", "absent", "cheating", "deferred"])),
+        req(
+            "status",
+            Enum(&["normal", "absent", "cheating", "deferred"]),
+        ),
         at(req("recorded_at", Date)),
     ],
 };
@@ -277,7 +332,12 @@ static PROCESS_RECORDS: KindSpec = KindSpec {
         req(
             "kind",
             Enum(&[
-                "talk", "mentor_meeting", "psych_consult", "home_visit", "leader_visit", "career_guidance",
+                "talk",
+                "mentor_meeting",
+                "psych_consult",
+                "home_visit",
+                "leader_visit",
+                "career_guidance",
                 "party_activity",
             ]),
         ),
@@ -312,7 +372,10 @@ static AWARDS: KindSpec = KindSpec {
         text("record_id"),
         text("student_id"),
         at(req("ts", Date)),
-        req("kind", Enum(&["scholarship", "honour", "competition", "disciplinary"])),
+        req(
+            "kind",
+            Enum(&["scholarship", "honour", "competition", "disciplinary"]),
+        ),
         opt("level", Text),
         opt("title", Text),
     ],

@@ -87,10 +87,12 @@ impl KeySet {
     }
 }
 
-
 /// The key hash of every row of a batch, from the key columns' text forms (the same
 /// canonical texts the validator hashes: integers in decimal, text as is).
-pub fn batch_key_hashes(batch: &arrow::array::RecordBatch, key_cols: &[usize]) -> Result<Vec<KeyHash>, arrow::error::ArrowError> {
+pub fn batch_key_hashes(
+    batch: &arrow::array::RecordBatch,
+    key_cols: &[usize],
+) -> Result<Vec<KeyHash>, arrow::error::ArrowError> {
     use arrow::array::{Array, AsArray};
     let texts = key_cols
         .iter()
@@ -98,6 +100,14 @@ pub fn batch_key_hashes(batch: &arrow::array::RecordBatch, key_cols: &[usize]) -
         .collect::<Result<Vec<_>, _>>()?;
     let texts: Vec<_> = texts.iter().map(|a| a.as_string::<i32>()).collect();
     Ok((0..batch.num_rows())
-        .map(|i| hash_key(texts.iter().map(|a| if a.is_valid(i) { a.value(i).as_bytes() } else { b"" as &[u8] })))
+        .map(|i| {
+            hash_key(texts.iter().map(|a| {
+                if a.is_valid(i) {
+                    a.value(i).as_bytes()
+                } else {
+                    b"" as &[u8]
+                }
+            }))
+        })
         .collect())
 }

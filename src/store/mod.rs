@@ -18,7 +18,7 @@ use deltalake::{DeltaTable, DeltaTableError};
 use url::Url;
 
 pub use keys::{batch_key_hashes, hash_key, KeyHash, KeySet};
-pub use query::collect_stream;
+pub use query::{collect_stream, text_column};
 
 /// Errors of the store layer.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +50,10 @@ pub enum StoreError {
 type Result<T> = std::result::Result<T, StoreError>;
 
 fn delta(table: &str) -> impl FnOnce(DeltaTableError) -> StoreError + '_ {
-    move |e| StoreError::Delta { table: table.to_string(), source: Box::new(e) }
+    move |e| StoreError::Delta {
+        table: table.to_string(),
+        source: Box::new(e),
+    }
 }
 
 /// Marker file that tells a radar store from any other directory.
@@ -65,12 +68,16 @@ pub struct Store {
 impl Store {
     /// Opens (creating when absent) the store at `root`.
     pub fn open(root: &Path) -> Result<Store> {
-        let loc = |reason: String| StoreError::Location { path: root.to_path_buf(), reason };
+        let loc = |reason: String| StoreError::Location {
+            path: root.to_path_buf(),
+            reason,
+        };
         std::fs::create_dir_all(root).map_err(|e| loc(e.to_string()))?;
         let root = root.canonicalize().map_err(|e| loc(e.to_string()))?;
         let marker = root.join(MARKER);
         if !marker.exists() {
-            std::fs::write(&marker, "campus-radar store, format 1\n").map_err(|e| loc(e.to_string()))?;
+            std::fs::write(&marker, "campus-radar store, format 1\n")
+                .map_err(|e| loc(e.to_string()))?;
         }
         Ok(Store { root })
     }
@@ -80,7 +87,9 @@ impl Store {
         if !root.join(MARKER).exists() {
             return Err(StoreError::Location {
                 path: root.to_path_buf(),
-                reason: "not a radar store (run `radar ingest` or `radar demo` first, or pass --store)".into(),
+                reason:
+                    "not a radar store (run `radar ingest` or `radar demo` first, or pass --store)"
+                        .into(),
             });
         }
         Store::open(root)
@@ -93,15 +102,21 @@ impl Store {
 
     fn url(&self, table: &str) -> Result<Url> {
         let dir = self.root.join(table);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| StoreError::Location { path: dir.clone(), reason: e.to_string() })?;
-        Url::from_directory_path(&dir)
-            .map_err(|()| StoreError::Location { path: dir, reason: "not an absolute path".into() })
+        std::fs::create_dir_all(&dir).map_err(|e| StoreError::Location {
+            path: dir.clone(),
+            reason: e.to_string(),
+        })?;
+        Url::from_directory_path(&dir).map_err(|()| StoreError::Location {
+            path: dir,
+            reason: "not an absolute path".into(),
+        })
     }
 
     /// Names of the tables that exist, sorted.
     pub fn table_names(&self) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(&self.root) else { return Vec::new() };
+        let Ok(entries) = std::fs::read_dir(&self.root) else {
+            return Vec::new();
+        };
         let mut names: Vec<String> = entries
             .filter_map(|e| e.ok())
             .filter(|e| e.path().join("_delta_log").is_dir())
@@ -116,7 +131,9 @@ impl Store {
         if !self.root.join(table).join("_delta_log").is_dir() {
             return Ok(None);
         }
-        let t = deltalake::open_table(self.url(table)?).await.map_err(delta(table))?;
+        let t = deltalake::open_table(self.url(table)?)
+            .await
+            .map_err(delta(table))?;
         Ok(Some(t))
     }
 
@@ -125,7 +142,9 @@ impl Store {
         if let Some(t) = self.load(table).await? {
             return Ok(t);
         }
-        let t = DeltaTable::try_from_url(self.url(table)?).await.map_err(delta(table))?;
+        let t = DeltaTable::try_from_url(self.url(table)?)
+            .await
+            .map_err(delta(table))?;
         // Creating is one commit (version 0): a crash leaves either no table or an empty one.
         t.write(vec![RecordBatch::new_empty(schema.clone())])
             .with_save_mode(SaveMode::Ignore)
@@ -137,25 +156,56 @@ impl Store {
     /// become visible in one commit.
     pub fn appender(&self, table: &DeltaTable, name: &str) -> Result<Appender> {
         let writer = RecordBatchWriter::for_table(table).map_err(delta(name))?;
-        Ok(Appender { writer, table: name.to_string(), rows: 0 })
+        Ok(Appender {
+            writer,
+            table: name.to_string(),
+            rows: 0,
+        })
     }
 
     /// Appends a few in-memory batches in one commit.
-    pub async fn append(&self, table: DeltaTable, name: &str, batches: Vec<RecordBatch>) -> Result<DeltaTable> {
+    pub async fn append(
+        &self,
+        table: DeltaTable,
+        name: &str,
+        batches: Vec<RecordBatch>,
+    ) -> Result<DeltaTable> {
         if batches.iter().all(|b| b.num_rows() == 0) {
             return Ok(table);
         }
-        table.write(batches).with_save_mode(SaveMode::Append).await.map_err(delta(name))
+        table
+            .write(batches)
+            .with_save_mode(SaveMode::Append)
+            .await
+            .map_err(delta(name))
     }
 
     /// Replaces a table's contents in one commit.
-    pub async fn overwrite(&self, table: DeltaTable, name: &str, batches: Vec<RecordBatch>) -> Result<DeltaTable> {
-        table.write(batches).with_save_mode(SaveMode::Overwrite).await.map_err(delta(name))
+    pub async fn overwrite(
+        &self,
+        table: DeltaTable,
+        name: &str,
+        batches: Vec<RecordBatch>,
+    ) -> Result<DeltaTable> {
+        table
+            .write(batches)
+            .with_save_mode(SaveMode::Overwrite)
+            .await
+            .map_err(delta(name))
     }
 
     /// Deletes the rows matching a SQL predicate in one commit.
-    pub async fn delete(&self, table: DeltaTable, name: &str, predicate: &str) -> Result<DeltaTable> {
-        let (t, _metrics) = table.delete().with_predicate(predicate).await.map_err(delta(name))?;
+    pub async fn delete(
+        &self,
+        table: DeltaTable,
+        name: &str,
+        predicate: &str,
+    ) -> Result<DeltaTable> {
+        let (t, _metrics) = table
+            .delete()
+            .with_predicate(predicate)
+            .await
+            .map_err(delta(name))?;
         Ok(t)
     }
 }
@@ -180,10 +230,21 @@ impl Appender {
         if self.rows == 0 {
             return Ok(0);
         }
-        let adds: Vec<Action> = self.writer.flush().await.map_err(delta(&self.table))?.into_iter().map(Action::Add).collect();
+        let adds: Vec<Action> = self
+            .writer
+            .flush()
+            .await
+            .map_err(delta(&self.table))?
+            .into_iter()
+            .map(Action::Add)
+            .collect();
         crate::failpoint::hit("after_batch_write");
         let snapshot = table.snapshot().map_err(delta(&self.table))?;
-        let operation = DeltaOperation::Write { mode: SaveMode::Append, partition_by: None, predicate: None };
+        let operation = DeltaOperation::Write {
+            mode: SaveMode::Append,
+            partition_by: None,
+            predicate: None,
+        };
         let finalized = CommitBuilder::default()
             .with_actions(adds)
             .build(Some(snapshot), table.log_store(), operation)

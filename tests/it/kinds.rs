@@ -4,9 +4,22 @@
 use crate::util::*;
 
 const KINDS: [&str; 16] = [
-    "students", "staff", "courses", "activities", "card_transactions", "access_events", "network_sessions",
-    "library_loans", "attendance", "learning_events", "coursework", "grades", "participation", "process_records",
-    "assessments", "awards",
+    "students",
+    "staff",
+    "courses",
+    "activities",
+    "card_transactions",
+    "access_events",
+    "network_sessions",
+    "library_loans",
+    "attendance",
+    "learning_events",
+    "coursework",
+    "grades",
+    "participation",
+    "process_records",
+    "assessments",
+    "awards",
 ];
 
 #[test]
@@ -20,7 +33,10 @@ fn every_kind_of_the_sample_campus_is_stored_whole() {
         let file = sample("campus").join(format!("{kind}.csv"));
         let expected = csv_rows(&file) as i64;
         assert!(expected > 0, "{kind} sample is empty");
-        let r = reports.iter().find(|r| r["kind"] == kind).unwrap_or_else(|| panic!("no report for {kind}"));
+        let r = reports
+            .iter()
+            .find(|r| r["kind"] == kind)
+            .unwrap_or_else(|| panic!("no report for {kind}"));
         assert_eq!(field(r, "rows_read"), expected, "{kind}");
         assert_eq!(field(r, "quarantined"), 0, "{kind}: {r}");
         assert_eq!(field(r, "duplicates"), 0, "{kind}");
@@ -34,30 +50,46 @@ fn every_kind_of_the_sample_campus_is_stored_whole() {
 fn dimensions_are_ingested_before_events_whatever_the_order() {
     let s = TestStore::new();
     let campus = sample("campus");
-    let out = s.ingest(&[&campus.join("card_transactions.csv"), &campus.join("students.csv")]);
+    let out = s.ingest(&[
+        &campus.join("card_transactions.csv"),
+        &campus.join("students.csv"),
+    ]);
     ok(&out);
     let stored = s.count("SELECT count(*) FROM card_transactions");
-    assert_eq!(stored as usize, csv_rows(&campus.join("card_transactions.csv")));
+    assert_eq!(
+        stored as usize,
+        csv_rows(&campus.join("card_transactions.csv"))
+    );
 }
 
-#[test]
-fn a_rerun_changes_no_table_and_adds_no_quarantine_entry() {
+/// Ingests `input` twice at `now` and checks the second run committed nothing but the log.
+fn assert_rerun_changes_nothing(input: &std::path::Path, now: &str) {
     let s = TestStore::new();
-    let campus = sample("campus");
-    let fixtures = sample("fixtures/bad_input");
-    ok(&s.ingest(&[&campus]));
-    let _ = s.ingest_at(FIXTURE_NOW, &[&fixtures]);
+    let _ = s.ingest_at(now, &[&input]);
     let mut tables: Vec<String> = KINDS.iter().map(|k| k.to_string()).collect();
-    tables.push("quarantine".into());
-    let before: Vec<(usize, Vec<Vec<String>>)> = tables.iter().map(|t| (s.versions(t), s.table(t))).collect();
+    tables.extend(["quarantine".to_string(), "quarantine_replay".to_string()]);
+    let before: Vec<(usize, Vec<Vec<String>>)> =
+        tables.iter().map(|t| (s.versions(t), s.table(t))).collect();
     let runs_before = s.count("SELECT count(*) FROM ingest_runs");
-    ok(&s.ingest(&[&campus]));
-    let _ = s.ingest_at(FIXTURE_NOW, &[&fixtures]);
+    let _ = s.ingest_at(now, &[&input]);
     for (t, b) in tables.iter().zip(&before) {
         assert_eq!(s.versions(t), b.0, "{t}: a re-run committed a new version");
         assert_eq!(&s.table(t), &b.1, "{t}: rows changed");
     }
-    assert!(s.count("SELECT count(*) FROM ingest_runs") > runs_before, "the run log grows");
+    assert!(
+        s.count("SELECT count(*) FROM ingest_runs") > runs_before,
+        "the run log grows"
+    );
+}
+
+#[test]
+fn a_rerun_of_the_sample_campus_changes_no_table() {
+    assert_rerun_changes_nothing(&sample("campus"), NOW);
+}
+
+#[test]
+fn a_rerun_of_the_bad_input_fixtures_adds_no_quarantine_entry() {
+    assert_rerun_changes_nothing(&sample("fixtures/bad_input"), FIXTURE_NOW);
 }
 
 #[test]
@@ -80,7 +112,10 @@ fn a_prefix_then_the_whole_file_stores_the_overlap_once() {
     assert_eq!(field(r, "duplicates"), 1000);
     assert_eq!(field(r, "stored"), total - 1000);
     assert_eq!(s.count("SELECT count(*) FROM card_transactions"), total);
-    assert_eq!(s.count("SELECT count(DISTINCT txn_id) FROM card_transactions"), total);
+    assert_eq!(
+        s.count("SELECT count(DISTINCT txn_id) FROM card_transactions"),
+        total
+    );
 }
 
 #[test]
@@ -89,12 +124,28 @@ fn a_dimension_upsert_replaces_rows_and_keeps_missing_keys() {
     let dir = s.scratch("in");
     std::fs::create_dir_all(&dir).expect("mkdir");
     let header = "staff_id,name,role,college,building";
-    std::fs::write(dir.join("staff.csv"), format!("{header}\n0001,甲,counsellor,CS,B1\n0002,乙,mentor,CS,\n")).expect("w");
+    std::fs::write(
+        dir.join("staff.csv"),
+        format!("{header}\n0001,甲,counsellor,CS,B1\n0002,乙,mentor,CS,\n"),
+    )
+    .expect("w");
     ok(&s.ingest(&[&dir.join("staff.csv")]));
-    std::fs::write(dir.join("staff-update.csv"), format!("{header}\n0002,乙,leader,CS,B2\n0002,乙,psychologist,CS,B3\n")).expect("w");
+    std::fs::write(
+        dir.join("staff-update.csv"),
+        format!("{header}\n0002,乙,leader,CS,B2\n0002,乙,psychologist,CS,B3\n"),
+    )
+    .expect("w");
     ok(&s.ingest(&[&dir.join("staff-update.csv")]));
     let rows = s.sql("SELECT staff_id, role, building FROM staff ORDER BY staff_id");
-    assert_eq!(rows[1], ["0001", "counsellor", "B1"], "leading zeros kept, missing key kept");
-    assert_eq!(rows[2], ["0002", "psychologist", "B3"], "last row of the file wins");
+    assert_eq!(
+        rows[1],
+        ["0001", "counsellor", "B1"],
+        "leading zeros kept, missing key kept"
+    );
+    assert_eq!(
+        rows[2],
+        ["0002", "psychologist", "B3"],
+        "last row of the file wins"
+    );
     assert_eq!(rows.len(), 3);
 }
