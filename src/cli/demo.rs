@@ -14,10 +14,7 @@ const SAMPLE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample_data/campu
 const SAMPLE_NOW: &str = "2025-09-22T08:00:00+08:00";
 
 pub(super) async fn run(args: DemoArgs, s: &Settings) -> Result<(), Failure> {
-    let data = args
-        .data
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(SAMPLE_DIR));
+    let data = args.data.clone().unwrap_or_else(|| PathBuf::from(SAMPLE_DIR));
     if !data.is_dir() {
         return Err(usage(
             format!("no sample data at {}", data.display()),
@@ -69,16 +66,13 @@ fn fresh_store(root: &Path) -> Result<(), Failure> {
     if !root.exists() {
         return Ok(());
     }
-    let empty = std::fs::read_dir(root)
-        .map(|mut d| d.next().is_none())
-        .unwrap_or(false);
+    let empty = std::fs::read_dir(root).map(|mut d| d.next().is_none()).unwrap_or(false);
     if !empty && !root.join(MARKER).exists() {
         return Err(usage(
             format!("{} exists and is not a radar store", root.display()),
             "pass --demo-store DIR",
         ));
     }
-    std::fs::remove_dir_all(root).map_err(|e| {
-        Failure::Job(anyhow::Error::from(e).context(format!("cannot remove {}", root.display())))
-    })
+    std::fs::remove_dir_all(root)
+        .map_err(|e| Failure::Job(anyhow::Error::from(e).context(format!("cannot remove {}", root.display()))))
 }

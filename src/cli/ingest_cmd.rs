@@ -11,9 +11,7 @@ use super::args::{IngestArgs, OutputFormat};
 use super::output::write_batches;
 use super::progress::Bars;
 use super::{usage, Failure, Settings};
-use crate::ingest::{
-    self, Encoding, FileReport, IngestOptions, IngestOutcome, NoProgress, Progress,
-};
+use crate::ingest::{self, Encoding, FileReport, IngestOptions, IngestOutcome, NoProgress, Progress};
 use crate::schema::KindSpec;
 use crate::store::Store;
 
@@ -64,11 +62,7 @@ pub(super) fn options(args: &IngestArgs, s: &Settings) -> Result<IngestOptions, 
 }
 
 /// Prints the summary (stderr, or stdout in a format) and sets the exit code.
-pub(super) fn finish(
-    outcome: &IngestOutcome,
-    format: Option<OutputFormat>,
-    s: &Settings,
-) -> Result<(), Failure> {
+pub(super) fn finish(outcome: &IngestOutcome, format: Option<OutputFormat>, s: &Settings) -> Result<(), Failure> {
     if !s.quiet {
         for p in &outcome.ignored {
             eprintln!("radar: skipped {} (matches no record kind)", p.display());
@@ -112,10 +106,7 @@ fn summary_line(r: &FileReport) -> String {
         line.push_str(&format!(" ({})", parts.join(", ")));
     }
     if !r.ignored_columns.is_empty() {
-        line.push_str(&format!(
-            "; ignored columns: {}",
-            r.ignored_columns.join(", ")
-        ));
+        line.push_str(&format!("; ignored columns: {}", r.ignored_columns.join(", ")));
     }
     if r.status != "ok" {
         line.push_str(" — FAILED");
@@ -124,14 +115,8 @@ fn summary_line(r: &FileReport) -> String {
 }
 
 fn reports_batch(reports: &[FileReport]) -> Result<RecordBatch, arrow::error::ArrowError> {
-    let text = |f: fn(&FileReport) -> String| {
-        Arc::new(StringArray::from_iter_values(reports.iter().map(f)))
-    };
-    let int = |f: fn(&FileReport) -> u64| {
-        Arc::new(Int64Array::from_iter_values(
-            reports.iter().map(|r| f(r) as i64),
-        ))
-    };
+    let text = |f: fn(&FileReport) -> String| Arc::new(StringArray::from_iter_values(reports.iter().map(f)));
+    let int = |f: fn(&FileReport) -> u64| Arc::new(Int64Array::from_iter_values(reports.iter().map(|r| f(r) as i64)));
     let s = |n: &str| Field::new(n, DataType::Utf8, true);
     let i = |n: &str| Field::new(n, DataType::Int64, false);
     let schema = Schema::new(vec![
@@ -156,8 +141,7 @@ fn reports_batch(reports: &[FileReport]) -> Result<RecordBatch, arrow::error::Ar
         vec![
             text(|r| r.run_id.clone()),
             Arc::new(
-                TimestampMicrosecondArray::from_iter_values(reports.iter().map(|r| r.started_at))
-                    .with_timezone("UTC"),
+                TimestampMicrosecondArray::from_iter_values(reports.iter().map(|r| r.started_at)).with_timezone("UTC"),
             ),
             text(|r| r.file.clone()),
             text(|r| r.kind.clone()),
@@ -166,9 +150,7 @@ fn reports_batch(reports: &[FileReport]) -> Result<RecordBatch, arrow::error::Ar
             int(|r| r.duplicates),
             int(|r| r.quarantined),
             text(|r| r.status.clone()),
-            Arc::new(StringArray::from_iter(
-                reports.iter().map(|r| r.error.clone()),
-            )),
+            Arc::new(StringArray::from_iter(reports.iter().map(|r| r.error.clone()))),
             text(|r| serde_json::to_string(&r.quarantined_by_reason).unwrap_or_default()),
         ],
     )

@@ -49,9 +49,7 @@ pub enum Failure {
 
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
-        let config = e
-            .downcast_ref::<crate::Error>()
-            .is_some_and(crate::Error::is_config);
+        let config = e.downcast_ref::<crate::Error>().is_some_and(crate::Error::is_config);
         if config {
             Failure::Usage(e)
         } else {
@@ -127,8 +125,7 @@ pub fn run() -> ExitCode {
         }
     };
     init_logging(cli.quiet, cli.verbose);
-    let result = Settings::from_cli(&cli)
-        .and_then(|s| runtime().and_then(|rt| rt.block_on(dispatch(cli.command, s))));
+    let result = Settings::from_cli(&cli).and_then(|s| runtime().and_then(|rt| rt.block_on(dispatch(cli.command, s))));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Reported) => ExitCode::from(1),

@@ -23,26 +23,15 @@ pub fn cell_text(array: &ArrayRef, row: usize, tz: Tz) -> Option<String> {
         DataType::Utf8 => array.as_string::<i32>().value(row).to_string(),
         DataType::LargeUtf8 => array.as_string::<i64>().value(row).to_string(),
         DataType::Utf8View => array.as_string_view().value(row).to_string(),
-        DataType::Float64 => float_text(
-            array
-                .as_primitive::<arrow::datatypes::Float64Type>()
-                .value(row),
-        ),
+        DataType::Float64 => float_text(array.as_primitive::<arrow::datatypes::Float64Type>().value(row)),
         DataType::Float32 => float_text(f64::from(
-            array
-                .as_primitive::<arrow::datatypes::Float32Type>()
-                .value(row),
+            array.as_primitive::<arrow::datatypes::Float32Type>().value(row),
         )),
         DataType::Decimal128(_, _) => array
             .as_primitive::<arrow::datatypes::Decimal128Type>()
             .value_as_string(row),
         DataType::Boolean => array.as_boolean().value(row).to_string(),
-        DataType::Date32 => days_to_date(
-            array
-                .as_primitive::<arrow::datatypes::Date32Type>()
-                .value(row),
-        )
-        .to_string(),
+        DataType::Date32 => days_to_date(array.as_primitive::<arrow::datatypes::Date32Type>().value(row)).to_string(),
         DataType::Timestamp(_, zone) => timestamp_text(array, row, zone.is_some(), tz)?,
         DataType::Int8
         | DataType::Int16
@@ -131,23 +120,14 @@ pub fn write_batches(
     let Some(first) = batches.first() else {
         return write_empty(out, format);
     };
-    let names: Vec<String> = first
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
+    let names: Vec<String> = first.schema().fields().iter().map(|f| f.name().clone()).collect();
     match format {
         OutputFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(&names)?;
             for b in batches {
                 for r in 0..b.num_rows() {
-                    w.write_record(
-                        b.columns()
-                            .iter()
-                            .map(|c| cell_text(c, r, tz).unwrap_or_default()),
-                    )?;
+                    w.write_record(b.columns().iter().map(|c| cell_text(c, r, tz).unwrap_or_default()))?;
                 }
             }
             w.flush()
@@ -159,11 +139,7 @@ pub fn write_batches(
                 .set_header(&names);
             for b in batches {
                 for r in 0..b.num_rows() {
-                    t.add_row(
-                        b.columns()
-                            .iter()
-                            .map(|c| cell_text(c, r, tz).unwrap_or_default()),
-                    );
+                    t.add_row(b.columns().iter().map(|c| cell_text(c, r, tz).unwrap_or_default()));
                 }
             }
             writeln!(out, "{t}")
@@ -185,10 +161,7 @@ fn write_json(
     format: OutputFormat,
     tz: Tz,
 ) -> std::io::Result<()> {
-    let keys: Vec<String> = names
-        .iter()
-        .map(|n| Json::String(n.clone()).to_string())
-        .collect();
+    let keys: Vec<String> = names.iter().map(|n| Json::String(n.clone()).to_string()).collect();
     let array = format == OutputFormat::Json;
     if array {
         write!(out, "[")?;

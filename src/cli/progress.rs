@@ -23,11 +23,9 @@ impl Bars {
 impl Progress for Bars {
     fn file_started(&self, file: &str, bytes: u64, read: &ByteCounter) {
         let bar = ProgressBar::new(bytes);
-        let style = ProgressStyle::with_template(
-            "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        let style = ProgressStyle::with_template("{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(file.to_string());
         if let Ok(mut cur) = self.current.lock() {

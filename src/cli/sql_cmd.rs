@@ -21,8 +21,7 @@ pub(super) async fn run(args: SqlArgs, s: &Settings) -> Result<(), Failure> {
         .map_err(crate::Error::from)
         .context("query failed")?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    write_batches(&mut out, &batches, default_format(args.format), s.tz)
-        .context("writing output")?;
+    write_batches(&mut out, &batches, default_format(args.format), s.tz).context("writing output")?;
     out.flush().context("writing output")?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use super::validate::Validator;
 use super::{IngestError, Progress};
 use crate::schema::value::Value;
 use crate::schema::KindSpec;
-use crate::store::{KeyHash, KeySet};
+use crate::store::{Appender, KeyHash, KeySet};
 
 struct EventSink {
     keys: KeySet,
@@ -76,21 +76,29 @@ async fn append_checked(
 ) -> Result<Vec<Entry>, IngestError> {
     let validator = Validator::new(kind, ctx.opts.tz, ctx.opts.now, students);
     let mut table = ctx.store.ensure(kind.name, &kind.arrow_schema()).await?;
-    let mut appender = ctx.store.appender(&table, kind.name)?;
-    let entries = check_all(
-        ctx,
-        kind,
-        rows,
-        &validator,
-        sink,
-        Some(&mut appender),
-        report,
-        progress,
-    )
-    .await?;
-    if !sink.builder.is_empty() {
-        appender.write(sink.builder.finish()?).await?;
+    let appender = ctx.store.appender(&table, kind.name)?;
+    // Parquet encoding runs on another thread while this one reads and checks rows.
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    let writer = tokio::spawn(write_batches(appender, rx));
+    let checked = check_all(ctx, kind, rows, &validator, sink, Some(&tx), report, progress).await;
+    if checked.is_ok() && !sink.builder.is_empty() {
+        let _ = tx.send(sink.builder.finish()?).await;
     }
+    drop(tx);
+    let appender = writer
+        .await
+        .map_err(|e| IngestError::Internal(format!("writer task: {e}")))??;
+    let entries = checked?;
     appender.commit(&mut table).await?;
     Ok(entries)
+}
+
+async fn write_batches(
+    mut appender: Appender,
+    mut rx: tokio::sync::mpsc::Receiver<RecordBatch>,
+) -> Result<Appender, IngestError> {
+    while let Some(batch) = rx.recv().await {
+        appender.write(batch).await?;
+    }
+    Ok(appender)
 }

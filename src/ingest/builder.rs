@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, Int64Builder,
-    RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, Int64Builder, RecordBatch,
+    StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow::datatypes::SchemaRef;
 
@@ -38,14 +38,11 @@ impl BatchBuilder {
                 ColType::Text | ColType::Enum(_) | ColType::Term => Col::Text(StringBuilder::new()),
                 ColType::Int => Col::Int(Int64Builder::new()),
                 ColType::Float => Col::Float(Float64Builder::new()),
-                ColType::Money => Col::Money(
-                    Decimal128Builder::new()
-                        .with_data_type(arrow::datatypes::DataType::Decimal128(18, 2)),
-                ),
-                ColType::Bool => Col::Bool(BooleanBuilder::new()),
-                ColType::Timestamp => {
-                    Col::Ts(TimestampMicrosecondBuilder::new().with_timezone("UTC"))
+                ColType::Money => {
+                    Col::Money(Decimal128Builder::new().with_data_type(arrow::datatypes::DataType::Decimal128(18, 2)))
                 }
+                ColType::Bool => Col::Bool(BooleanBuilder::new()),
+                ColType::Timestamp => Col::Ts(TimestampMicrosecondBuilder::new().with_timezone("UTC")),
                 ColType::Date => Col::Date(Date32Builder::new()),
             })
             .collect();

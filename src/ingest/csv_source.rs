@@ -1,10 +1,8 @@
 //! CSV input: byte records from the `csv` crate, decoded per record so that one
 //! undecodable row is a `bad_row` rather than a failed file.
 
-use std::collections::VecDeque;
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 use super::files::{Encoding, InputFile};
 use super::record::Record;
@@ -16,8 +14,8 @@ use crate::schema::KindSpec;
 pub struct CsvSource {
     pub(super) kind: &'static KindSpec,
     path: PathBuf,
-    reader: csv::Reader<NewlineTap>,
-    lines: Arc<Mutex<LineIndex>>,
+    reader: csv::Reader<Box<dyn Read + Send>>,
+    gzip: bool,
     encoding: Encoding,
     /// Contract column → header position.
     map: Vec<Option<usize>>,
@@ -33,17 +31,8 @@ pub struct CsvSource {
 
 impl CsvSource {
     /// Opens the file and reads and checks its header.
-    pub fn open(
-        f: &InputFile,
-        encoding: Encoding,
-        counter: &ByteCounter,
-    ) -> Result<CsvSource, IngestError> {
-        let lines = Arc::new(Mutex::new(LineIndex::default()));
-        let bytes = NewlineTap {
-            inner: open_bytes(&f.path, f.gzip, counter)?,
-            lines: lines.clone(),
-            seen: 0,
-        };
+    pub fn open(f: &InputFile, encoding: Encoding, counter: &ByteCounter) -> Result<CsvSource, IngestError> {
+        let bytes = open_bytes(&f.path, f.gzip, counter)?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(false)
@@ -53,9 +42,7 @@ impl CsvSource {
             .read_byte_record(&mut head)
             .map_err(|e| IngestError::csv(&f.path, e))?;
         if !got || head.iter().all(|h| h.is_empty()) {
-            return Err(IngestError::NoHeader {
-                path: f.path.clone(),
-            });
+            return Err(IngestError::NoHeader { path: f.path.clone() });
         }
         let mut header = Vec::with_capacity(head.len());
         for (i, h) in head.iter().enumerate() {
@@ -66,9 +53,7 @@ impl CsvSource {
             };
             let mut s = String::new();
             if !encoding.decode_into(h, &mut s) {
-                return Err(IngestError::NoHeader {
-                    path: f.path.clone(),
-                });
+                return Err(IngestError::NoHeader { path: f.path.clone() });
             }
             header.push(s);
         }
@@ -83,7 +68,7 @@ impl CsvSource {
             kind: f.kind,
             path: f.path.clone(),
             reader,
-            lines,
+            gzip: f.gzip,
             encoding,
             map,
             inverse,
@@ -119,7 +104,9 @@ impl CsvSource {
         self.rows += 1;
         rec.clear(self.kind.columns.len());
         rec.row = self.rows;
-        rec.line = self.record.position().map(|p| self.line_of(p.byte()));
+        // The physical line is worked out later, and only for rows that need one.
+        rec.line = None;
+        rec.byte = self.record.position().map(|p| p.byte());
         self.phys.clear();
         if self.record.len() != self.width {
             rec.bad = Some("wrong number of fields");
@@ -139,8 +126,11 @@ impl CsvSource {
         Ok(true)
     }
 
-    fn line_of(&self, byte: u64) -> u64 {
-        self.lines.lock().map(|mut l| l.line_at(byte)).unwrap_or(0)
+    /// Physical lines of the records found at `offsets` (ascending), by reading the file again.
+    pub fn lines_at(&self, offsets: &[u64]) -> Result<Vec<u64>, IngestError> {
+        let counter = super::source::ByteCounter::default();
+        let reader = open_bytes(&self.path, self.gzip, &counter)?;
+        lines_at(reader, offsets).map_err(|e| IngestError::read(&self.path, e))
     }
 
     fn decode(&mut self, rec: &mut Record) -> bool {
@@ -218,58 +208,49 @@ impl CsvSource {
     }
 }
 
-/// Physical line numbers from byte offsets. The csv crate's record position points at
-/// the terminator or blank lines before a record (its own line count treats `\r\n`
-/// unevenly), and the contract's line is the physical one; so line breaks are counted as
-/// the bytes stream past, and a record starts after any run of `\r`/`\n` at its position.
-#[derive(Default)]
-struct LineIndex {
-    /// Offsets of `\r` (false) and `\n` (true) bytes not yet passed by a record start.
-    pending: VecDeque<(u64, bool)>,
-    /// Newlines already passed.
-    passed: u64,
-}
-
-impl LineIndex {
-    /// The 1-based line of a record found at `byte`; offsets must not decrease.
-    fn line_at(&mut self, byte: u64) -> u64 {
-        let mut pos = byte;
-        while let Some(&(off, newline)) = self.pending.front() {
-            if off > pos {
-                break;
-            }
-            if off == pos {
-                pos += 1;
-            }
-            self.passed += u64::from(newline);
-            self.pending.pop_front();
+/// The 1-based physical lines of records that the csv reader found at byte `offsets`
+/// (ascending). The reader's position points at the line break or blank lines before a
+/// record (and its own line count treats `\r\n` unevenly), so a record starts after any
+/// run of `\r`/`\n` at its position. Done in a second pass, only for quarantined rows,
+/// because tracking lines for every row cost 5% of ingest time.
+fn lines_at(mut reader: impl Read, offsets: &[u64]) -> std::io::Result<Vec<u64>> {
+    let mut out = Vec::with_capacity(offsets.len());
+    let (mut newlines, mut pos) = (0u64, 0u64);
+    let mut target = offsets.first().copied();
+    let mut buf = vec![0u8; 1 << 16];
+    'read: while let Some(mut t) = target {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
         }
-        self.passed + 1
-    }
-}
-
-/// Records the offset of every line-break byte read through it.
-struct NewlineTap {
-    inner: Box<dyn Read + Send>,
-    lines: Arc<Mutex<LineIndex>>,
-    seen: u64,
-}
-
-impl Read for NewlineTap {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Ok(mut l) = self.lines.lock() {
-            let base = self.seen;
-            let breaks = buf[..n]
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| matches!(**b, b'\n' | b'\r'));
-            l.pending
-                .extend(breaks.map(|(i, b)| (base + i as u64, *b == b'\n')));
+        let mut i = 0usize;
+        while i < n {
+            if pos + (i as u64) < t {
+                let end = n.min((t - pos) as usize);
+                newlines += memchr::memchr_iter(b'\n', &buf[i..end]).count() as u64;
+                i = end;
+                continue;
+            }
+            match buf[i] {
+                b'\n' | b'\r' => {
+                    newlines += u64::from(buf[i] == b'\n');
+                    t += 1;
+                    i += 1;
+                }
+                _ => {
+                    out.push(newlines + 1);
+                    match offsets.get(out.len()) {
+                        Some(&next) => t = next,
+                        None => break 'read,
+                    }
+                }
+            }
         }
-        self.seen += n as u64;
-        Ok(n)
+        pos += n as u64;
+        target = Some(t);
     }
+    out.resize(offsets.len(), newlines + 1);
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -279,23 +260,16 @@ mod tests {
     #[test]
     fn lines_count_physical_newlines() {
         let lines = |data: &[u8]| {
-            let tap = NewlineTap {
-                inner: Box::new(std::io::Cursor::new(data.to_vec())),
-                lines: Default::default(),
-                seen: 0,
-            };
-            let index = tap.lines.clone();
             let mut r = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(true)
-                .from_reader(tap);
+                .from_reader(data);
             let mut rec = csv::ByteRecord::new();
-            let mut out = Vec::new();
+            let mut offsets = Vec::new();
             while r.read_byte_record(&mut rec).unwrap_or(false) {
-                let byte = rec.position().map_or(0, |p| p.byte());
-                out.push(index.lock().map(|mut l| l.line_at(byte)).unwrap_or(0));
+                offsets.push(rec.position().map_or(0, |p| p.byte()));
             }
-            out
+            lines_at(data, &offsets).unwrap_or_default()
         };
         assert_eq!(lines(b"a,b\n1,2\n3,4\n"), [1, 2, 3]);
         assert_eq!(lines(b"a,b\r\n1,2\r\n3,4\r\n"), [1, 2, 3]);

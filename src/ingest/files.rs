@@ -48,9 +48,7 @@ impl Encoding {
                 Err(_) => false,
             },
             Encoding::Gb18030 => {
-                match encoding_rs::GB18030
-                    .decode_without_bom_handling_and_without_replacement(bytes)
-                {
+                match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
                     Some(s) => {
                         out.push_str(&s);
                         true
@@ -165,10 +163,7 @@ pub fn order(files: &mut [InputFile]) {
         if f.kind.is_event() {
             ALL_KINDS.len()
         } else {
-            ALL_KINDS
-                .iter()
-                .position(|k| k.name == f.kind.name)
-                .unwrap_or(0)
+            ALL_KINDS.iter().position(|k| k.name == f.kind.name).unwrap_or(0)
         }
     };
     files.sort_by_key(rank);
@@ -180,16 +175,9 @@ mod tests {
 
     #[test]
     fn kinds_from_names() {
-        let k = |n: &str| {
-            split_name(n)
-                .and_then(|(s, _, _)| kind_of_stem(s))
-                .map(|k| k.name)
-        };
+        let k = |n: &str| split_name(n).and_then(|(s, _, _)| kind_of_stem(s)).map(|k| k.name);
         assert_eq!(k("card_transactions.csv"), Some("card_transactions"));
-        assert_eq!(
-            k("card_transactions-2025-09.ndjson"),
-            Some("card_transactions")
-        );
+        assert_eq!(k("card_transactions-2025-09.ndjson"), Some("card_transactions"));
         assert_eq!(k("students_2025.csv.gz"), Some("students"));
         assert_eq!(k("grades.2025.parquet"), Some("grades"));
         assert_eq!(k("studentsx.csv"), None);

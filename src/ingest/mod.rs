@@ -98,6 +98,9 @@ pub enum IngestError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// A bug: an internal task failed (please report it).
+    #[error("internal error (a bug): {0}")]
+    Internal(String),
 }
 
 impl IngestError {

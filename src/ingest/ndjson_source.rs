@@ -26,11 +26,7 @@ pub struct NdjsonSource {
 
 impl NdjsonSource {
     /// Opens the file.
-    pub fn open(
-        f: &InputFile,
-        encoding: Encoding,
-        counter: &ByteCounter,
-    ) -> Result<NdjsonSource, IngestError> {
+    pub fn open(f: &InputFile, encoding: Encoding, counter: &ByteCounter) -> Result<NdjsonSource, IngestError> {
         let reader = BufReader::with_capacity(1 << 16, open_bytes(&f.path, f.gzip, counter)?);
         Ok(NdjsonSource {
             kind: f.kind,

@@ -34,11 +34,7 @@ pub struct ParquetSource {
 
 impl ParquetSource {
     /// Opens the file (a `.parquet.gz` is inflated into memory first) and checks its schema.
-    pub fn open(
-        f: &InputFile,
-        tz: Tz,
-        counter: &ByteCounter,
-    ) -> Result<ParquetSource, IngestError> {
+    pub fn open(f: &InputFile, tz: Tz, counter: &ByteCounter) -> Result<ParquetSource, IngestError> {
         let pq = |e: parquet::errors::ParquetError| IngestError::Parquet {
             path: f.path.clone(),
             message: e.to_string(),
@@ -53,22 +49,14 @@ impl ParquetSource {
                 .build()
         } else {
             let file = File::open(&f.path).map_err(|e| IngestError::open(&f.path, e))?;
-            counter.fetch_add(
-                file.metadata().map(|m| m.len()).unwrap_or(0),
-                Ordering::Relaxed,
-            );
+            counter.fetch_add(file.metadata().map(|m| m.len()).unwrap_or(0), Ordering::Relaxed);
             ParquetRecordBatchReaderBuilder::try_new(file)
                 .map_err(pq)?
                 .with_batch_size(8192)
                 .build()
         };
         let reader = builder.map_err(pq)?;
-        let header: Vec<String> = reader
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
+        let header: Vec<String> = reader.schema().fields().iter().map(|f| f.name().clone()).collect();
         let (map, extra) = map_header(f.kind, &header, &f.path)?;
         Ok(ParquetSource {
             kind: f.kind,
@@ -121,10 +109,7 @@ impl ParquetSource {
         self.cols = self
             .map
             .iter()
-            .map(|pos| {
-                pos.map(|p| column_texts(batch.column(p), self.tz))
-                    .transpose()
-            })
+            .map(|pos| pos.map(|p| column_texts(batch.column(p), self.tz)).transpose())
             .collect::<Result<_, _>>()
             .map_err(|message| IngestError::Parquet {
                 path: self.path.clone(),
@@ -141,11 +126,8 @@ fn column_texts(array: &ArrayRef, tz: Tz) -> Result<Vec<Option<String>>, String>
     let n = array.len();
     match array.data_type() {
         DataType::Timestamp(unit, zone) => {
-            let ts = arrow::compute::cast(
-                array,
-                &DataType::Timestamp(TimeUnit::Microsecond, zone.clone()),
-            )
-            .map_err(|e| e.to_string())?;
+            let ts = arrow::compute::cast(array, &DataType::Timestamp(TimeUnit::Microsecond, zone.clone()))
+                .map_err(|e| e.to_string())?;
             let ts = ts.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
             let _ = unit;
             Ok((0..n)
@@ -155,8 +137,7 @@ fn column_texts(array: &ArrayRef, tz: Tz) -> Result<Vec<Option<String>>, String>
                         let utc = if zone.is_some() {
                             Some(v)
                         } else {
-                            chrono::DateTime::from_timestamp_micros(v)
-                                .and_then(|d| local_to_utc(d.naive_utc(), tz))
+                            chrono::DateTime::from_timestamp_micros(v).and_then(|d| local_to_utc(d.naive_utc(), tz))
                         };
                         // A naive time inside a DST gap does not exist: give the validator
                         // text that fails as `bad_timestamp`.

@@ -8,9 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{
-    Array, AsArray, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
-};
+use arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 use crate::schema::time::Micros;
@@ -51,6 +49,8 @@ pub struct Entry {
     pub quarantined_at: Micros,
     /// Every cell as JSON, kept for unknown-student rows only.
     pub payload: Option<String>,
+    /// Where the reader found the row (CSV), until its line is worked out.
+    pub byte: Option<u64>,
 }
 
 /// The entry id of a row of a file.
@@ -106,26 +106,18 @@ fn to_batch(entries: &[&Entry]) -> Result<RecordBatch, StoreError> {
         vec![
             col(|e| &e.run_id),
             col(|e| &e.file),
-            Arc::new(Int64Array::from_iter(
-                entries.iter().map(|e| e.line.map(|l| l as i64)),
-            )),
-            Arc::new(Int64Array::from_iter_values(
-                entries.iter().map(|e| e.row as i64),
-            )),
+            Arc::new(Int64Array::from_iter(entries.iter().map(|e| e.line.map(|l| l as i64)))),
+            Arc::new(Int64Array::from_iter_values(entries.iter().map(|e| e.row as i64))),
             col(|e| &e.kind),
-            Arc::new(StringArray::from_iter(
-                entries.iter().map(|e| e.column.as_deref()),
-            )),
+            Arc::new(StringArray::from_iter(entries.iter().map(|e| e.column.as_deref()))),
             col(|e| e.reason.code()),
             col(|e| &e.key),
             col(|e| &e.raw),
             col(|e| &e.source_hash),
             col(|e| &e.entry_id),
             Arc::new(
-                TimestampMicrosecondArray::from_iter_values(
-                    entries.iter().map(|e| e.quarantined_at),
-                )
-                .with_timezone("UTC"),
+                TimestampMicrosecondArray::from_iter_values(entries.iter().map(|e| e.quarantined_at))
+                    .with_timezone("UTC"),
             ),
         ],
     )?)
@@ -139,12 +131,8 @@ fn to_replay_batch(entries: &[&Entry]) -> Result<RecordBatch, StoreError> {
             col(|e| &e.entry_id),
             col(|e| &e.kind),
             col(|e| &e.file),
-            Arc::new(Int64Array::from_iter(
-                entries.iter().map(|e| e.line.map(|l| l as i64)),
-            )),
-            Arc::new(Int64Array::from_iter_values(
-                entries.iter().map(|e| e.row as i64),
-            )),
+            Arc::new(Int64Array::from_iter(entries.iter().map(|e| e.line.map(|l| l as i64)))),
+            Arc::new(Int64Array::from_iter_values(entries.iter().map(|e| e.row as i64))),
             col(|e| &e.source_hash),
             col(|e| &e.run_id),
             col(|e| e.payload.as_deref().unwrap_or("{}")),
@@ -153,10 +141,7 @@ fn to_replay_batch(entries: &[&Entry]) -> Result<RecordBatch, StoreError> {
 }
 
 /// Stored entries (id → reason) matching a SQL condition on the quarantine table.
-pub async fn existing(
-    store: &Store,
-    condition: &str,
-) -> Result<HashMap<String, String>, StoreError> {
+pub async fn existing(store: &Store, condition: &str) -> Result<HashMap<String, String>, StoreError> {
     let sql = format!("SELECT entry_id, reason FROM t WHERE {condition}");
     let mut out = HashMap::new();
     for b in store.query_table(QUARANTINE, &sql).await? {
@@ -181,35 +166,22 @@ pub async fn sync(
     let now: HashMap<&str, &Entry> = current.iter().map(|e| (e.entry_id.as_str(), e)).collect();
     let stale: Vec<&str> = existing
         .iter()
-        .filter(|(id, reason)| {
-            now.get(id.as_str())
-                .is_none_or(|e| e.reason.code() != reason.as_str())
-        })
+        .filter(|(id, reason)| now.get(id.as_str()).is_none_or(|e| e.reason.code() != reason.as_str()))
         .map(|(id, _)| id.as_str())
         .collect();
     let fresh: Vec<&Entry> = current
         .iter()
-        .filter(|e| {
-            existing
-                .get(&e.entry_id)
-                .is_none_or(|r| r != e.reason.code())
-        })
+        .filter(|e| existing.get(&e.entry_id).is_none_or(|r| r != e.reason.code()))
         .collect();
     delete_ids(store, QUARANTINE, &stale).await?;
     delete_ids(store, REPLAY, &stale).await?;
     if !fresh.is_empty() {
         let t = store.ensure(QUARANTINE, &schema()).await?;
         store.append(t, QUARANTINE, vec![to_batch(&fresh)?]).await?;
-        let waiting: Vec<&Entry> = fresh
-            .iter()
-            .copied()
-            .filter(|e| e.payload.is_some())
-            .collect();
+        let waiting: Vec<&Entry> = fresh.iter().copied().filter(|e| e.payload.is_some()).collect();
         if !waiting.is_empty() {
             let t = store.ensure(REPLAY, &replay_schema()).await?;
-            store
-                .append(t, REPLAY, vec![to_replay_batch(&waiting)?])
-                .await?;
+            store.append(t, REPLAY, vec![to_replay_batch(&waiting)?]).await?;
         }
     }
     Ok((fresh.len(), stale.len()))
@@ -221,14 +193,8 @@ async fn delete_ids(store: &Store, table: &str, ids: &[&str]) -> Result<(), Stor
             return Ok(());
         };
         // Entry ids are `kind:hex:row`: no quote can occur in them.
-        let list = chunk
-            .iter()
-            .map(|id| format!("'{id}'"))
-            .collect::<Vec<_>>()
-            .join(",");
-        store
-            .delete(t, table, &format!("entry_id IN ({list})"))
-            .await?;
+        let list = chunk.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(",");
+        store.delete(t, table, &format!("entry_id IN ({list})")).await?;
     }
     Ok(())
 }

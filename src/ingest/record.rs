@@ -6,6 +6,8 @@
 pub struct Record {
     /// Physical line where the record starts (header = 1); `None` for Parquet.
     pub line: Option<u64>,
+    /// Byte offset where the csv reader found the record (CSV only), for its line.
+    pub byte: Option<u64>,
     /// 1-based data row number.
     pub row: u64,
     /// Decoded text of the cells.
@@ -25,6 +27,7 @@ impl Record {
         self.cells.clear();
         self.cells.resize(n, None);
         self.bad = None;
+        self.byte = None;
         self.raw.clear();
     }
 

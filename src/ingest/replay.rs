@@ -13,10 +13,7 @@ use crate::schema::{Mode, Reason, ALL_KINDS};
 /// The `file` of replay runs in `ingest_runs`.
 pub const REPLAY_FILE: &str = "<replay-quarantine>";
 
-pub(super) async fn replay(
-    ctx: &mut RunCtx<'_>,
-    progress: &dyn Progress,
-) -> Result<Vec<FileReport>, IngestError> {
+pub(super) async fn replay(ctx: &mut RunCtx<'_>, progress: &dyn Progress) -> Result<Vec<FileReport>, IngestError> {
     let mut by_kind: HashMap<String, Vec<Waiting>> = HashMap::new();
     for w in quarantine::waiting(ctx.store).await? {
         by_kind.entry(w.kind.clone()).or_default().push(w);
@@ -29,12 +26,7 @@ pub(super) async fn replay(
         let mut report = FileReport::new(&ctx.run_id, ctx.opts.now, REPLAY_FILE, kind.name);
         let existing: HashMap<String, String> = items
             .iter()
-            .map(|w| {
-                (
-                    w.entry_id.clone(),
-                    Reason::UnknownStudent.code().to_string(),
-                )
-            })
+            .map(|w| (w.entry_id.clone(), Reason::UnknownStudent.code().to_string()))
             .collect();
         let mut rows = ReplayRows::new(kind, items);
         let result = match kind.mode {

@@ -1,6 +1,6 @@
 //! A stream of records with where each came from: a file, or the replay queue.
 
-use super::quarantine::Waiting;
+use super::quarantine::{Entry, Waiting};
 use super::record::Record;
 use super::source::Source;
 use super::IngestError;
@@ -22,6 +22,10 @@ pub trait Rows {
     fn fill_raw(&self, rec: &mut Record);
     /// Where the current record came from.
     fn origin(&self) -> Origin<'_>;
+    /// Fills in the physical lines of entries whose reader knew only a byte offset.
+    fn resolve_lines(&self, _entries: &mut [Entry]) -> Result<(), IngestError> {
+        Ok(())
+    }
 }
 
 /// The records of one file.
@@ -42,10 +46,19 @@ impl Rows for FileRows {
         self.source.fill_raw(rec)
     }
     fn origin(&self) -> Origin<'_> {
-        Origin {
-            file: &self.file,
-            source_hash: &self.source_hash,
+        Origin { file: &self.file, source_hash: &self.source_hash }
+    }
+    fn resolve_lines(&self, entries: &mut [Entry]) -> Result<(), IngestError> {
+        let Source::Csv(csv) = &self.source else { return Ok(()) };
+        let offsets: Vec<u64> = entries.iter().filter_map(|e| e.byte).collect();
+        if offsets.is_empty() {
+            return Ok(());
         }
+        let lines = csv.lines_at(&offsets)?;
+        for (e, line) in entries.iter_mut().filter(|e| e.byte.is_some()).zip(lines) {
+            e.line = Some(line);
+        }
+        Ok(())
     }
 }
 
@@ -59,11 +72,7 @@ pub struct ReplayRows {
 impl ReplayRows {
     /// Replays `items`, all of `kind`.
     pub fn new(kind: &'static KindSpec, items: Vec<Waiting>) -> Self {
-        ReplayRows {
-            kind,
-            items,
-            pos: 0,
-        }
+        ReplayRows { kind, items, pos: 0 }
     }
 }
 
@@ -76,8 +85,7 @@ impl Rows for ReplayRows {
         rec.clear(self.kind.columns.len());
         rec.line = w.line;
         rec.row = w.row;
-        let cells: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&w.payload).unwrap_or_default();
+        let cells: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&w.payload).unwrap_or_default();
         for (i, c) in self.kind.columns.iter().enumerate() {
             if let Some(serde_json::Value::String(s)) = cells.get(c.name) {
                 rec.push_cell(i, s);
@@ -108,12 +116,7 @@ pub fn payload(rec: &Record, kind: &KindSpec) -> String {
         .columns
         .iter()
         .enumerate()
-        .filter_map(|(i, c)| {
-            Some((
-                c.name.to_string(),
-                serde_json::Value::String(rec.cell(i)?.to_string()),
-            ))
-        })
+        .filter_map(|(i, c)| Some((c.name.to_string(), serde_json::Value::String(rec.cell(i)?.to_string()))))
         .collect();
     serde_json::Value::Object(map).to_string()
 }

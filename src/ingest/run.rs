@@ -97,16 +97,14 @@ impl<'a> RunCtx<'a> {
             line: rec.line,
             row: rec.row,
             kind: kind.name.to_string(),
-            column: rej
-                .column
-                .and_then(|i| kind.columns.get(i))
-                .map(|c| c.name.to_string()),
+            column: rej.column.and_then(|i| kind.columns.get(i)).map(|c| c.name.to_string()),
             reason: rej.reason,
             key,
             raw: std::mem::take(&mut rec.raw),
             source_hash: origin.source_hash.to_string(),
             quarantined_at: self.opts.now,
             payload: (rej.reason == Reason::UnknownStudent).then(|| payload(rec, kind)),
+            byte: rec.byte,
         }
     }
 }
@@ -119,18 +117,11 @@ async fn load_keys(store: &Store, kind: &KindSpec) -> Result<KeySet, IngestError
         .collect::<Vec<_>>()
         .join(", ");
     let mut set = KeySet::default();
-    let Some(mut stream) = store
-        .stream_table(kind.name, &format!("SELECT {cols} FROM t"))
-        .await?
-    else {
+    let Some(mut stream) = store.stream_table(kind.name, &format!("SELECT {cols} FROM t")).await? else {
         return Ok(set);
     };
     let idx: Vec<usize> = (0..kind.key.len()).collect();
-    while let Some(batch) = stream
-        .try_next()
-        .await
-        .map_err(crate::store::StoreError::from)?
-    {
+    while let Some(batch) = stream.try_next().await.map_err(crate::store::StoreError::from)? {
         set.reserve(batch.num_rows());
         for k in batch_key_hashes(&batch, &idx)? {
             set.insert(k);
@@ -147,7 +138,10 @@ pub(super) trait Sink {
     fn take_full(&mut self) -> Result<Option<arrow::array::RecordBatch>, IngestError>;
 }
 
-/// Checks every record, sending good rows to `sink` (full batches to `appender`) and
+/// Full batches on their way to the writer task.
+pub(super) type BatchTx = tokio::sync::mpsc::Sender<arrow::array::RecordBatch>;
+
+/// Checks every record, sending good rows to `sink` (full batches to `batches`) and
 /// returning the quarantine entries. Counts go to `report`.
 pub(super) async fn check_all(
     ctx: &RunCtx<'_>,
@@ -155,7 +149,7 @@ pub(super) async fn check_all(
     rows: &mut dyn Rows,
     validator: &Validator<'_>,
     sink: &mut dyn Sink,
-    mut appender: Option<&mut crate::store::Appender>,
+    batches: Option<&BatchTx>,
     report: &mut FileReport,
     progress: &dyn Progress,
 ) -> Result<Vec<Entry>, IngestError> {
@@ -186,13 +180,17 @@ pub(super) async fn check_all(
                 .or_default() += 1;
             entries.push(ctx.entry(kind, rows, &mut rec, rej));
         }
-        if let (Some(batch), Some(app)) = (sink.take_full()?, appender.as_deref_mut()) {
-            app.write(batch).await?;
+        if let (Some(batch), Some(tx)) = (sink.take_full()?, batches) {
+            // The writer task has gone only if it failed; its error is reported on join.
+            if tx.send(batch).await.is_err() {
+                break;
+            }
         }
         if report.rows_read % 16_384 == 0 {
             progress.tick();
         }
     }
+    rows.resolve_lines(&mut entries)?;
     Ok(entries)
 }
 
@@ -230,12 +228,7 @@ pub async fn ingest(
         runs::record(store, std::slice::from_ref(&report)).await?;
         outcome.reports.push(report);
     }
-    let failed: Vec<FileReport> = outcome
-        .reports
-        .iter()
-        .filter(|r| r.kind.is_empty())
-        .cloned()
-        .collect();
+    let failed: Vec<FileReport> = outcome.reports.iter().filter(|r| r.kind.is_empty()).cloned().collect();
     runs::record(store, &failed).await?;
     Ok(outcome)
 }
@@ -246,12 +239,8 @@ async fn ensure_tables(store: &Store) -> Result<(), IngestError> {
     for kind in crate::schema::ALL_KINDS {
         store.ensure(kind.name, &kind.arrow_schema()).await?;
     }
-    store
-        .ensure(quarantine::QUARANTINE, &quarantine::schema())
-        .await?;
-    store
-        .ensure(quarantine::REPLAY, &quarantine::replay_schema())
-        .await?;
+    store.ensure(quarantine::QUARANTINE, &quarantine::schema()).await?;
+    store.ensure(quarantine::REPLAY, &quarantine::replay_schema()).await?;
     store.ensure(runs::INGEST_RUNS, &runs::schema()).await?;
     Ok(())
 }
@@ -288,16 +277,11 @@ async fn try_ingest_file(
     };
     let entries = match f.kind.mode {
         Mode::Event => append::store_events(ctx, f.kind, &mut rows, report, progress).await?,
-        Mode::Dimension | Mode::UpsertEvent => {
-            upsert::store_upserts(ctx, f.kind, &mut rows, report, progress).await?
-        }
+        Mode::Dimension | Mode::UpsertEvent => upsert::store_upserts(ctx, f.kind, &mut rows, report, progress).await?,
     };
     report.ignored_columns = rows.source.extra_columns();
     crate::failpoint::hit("between_commits");
-    let condition = format!(
-        "source_hash = '{}' AND kind = '{}'",
-        report.source_hash, f.kind.name
-    );
+    let condition = format!("source_hash = '{}' AND kind = '{}'", report.source_hash, f.kind.name);
     let existing = quarantine::existing(ctx.store, &condition).await?;
     quarantine::sync(ctx.store, &existing, &entries).await?;
     Ok(())
@@ -309,9 +293,7 @@ fn hash_file(path: &Path) -> Result<String, IngestError> {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(|e| IngestError::read(path, e))?;
+        let n = file.read(&mut buf).map_err(|e| IngestError::read(path, e))?;
         if n == 0 {
             break;
         }

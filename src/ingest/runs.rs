@@ -100,21 +100,14 @@ pub async fn record(store: &Store, reports: &[FileReport]) -> Result<(), StoreEr
     if reports.is_empty() {
         return Ok(());
     }
-    let text = |f: fn(&FileReport) -> String| {
-        Arc::new(StringArray::from_iter_values(reports.iter().map(f)))
-    };
-    let int = |f: fn(&FileReport) -> u64| {
-        Arc::new(Int64Array::from_iter_values(
-            reports.iter().map(|r| f(r) as i64),
-        ))
-    };
+    let text = |f: fn(&FileReport) -> String| Arc::new(StringArray::from_iter_values(reports.iter().map(f)));
+    let int = |f: fn(&FileReport) -> u64| Arc::new(Int64Array::from_iter_values(reports.iter().map(|r| f(r) as i64)));
     let batch = RecordBatch::try_new(
         schema(),
         vec![
             text(|r| r.run_id.clone()),
             Arc::new(
-                TimestampMicrosecondArray::from_iter_values(reports.iter().map(|r| r.started_at))
-                    .with_timezone("UTC"),
+                TimestampMicrosecondArray::from_iter_values(reports.iter().map(|r| r.started_at)).with_timezone("UTC"),
             ),
             text(|r| r.file.clone()),
             text(|r| r.kind.clone()),
@@ -123,9 +116,7 @@ pub async fn record(store: &Store, reports: &[FileReport]) -> Result<(), StoreEr
             int(|r| r.duplicates),
             int(|r| r.quarantined),
             text(|r| r.status.clone()),
-            Arc::new(StringArray::from_iter(
-                reports.iter().map(|r| r.error.clone()),
-            )),
+            Arc::new(StringArray::from_iter(reports.iter().map(|r| r.error.clone()))),
             text(|r| serde_json::to_string(&r.quarantined_by_reason).unwrap_or_default()),
             text(|r| r.source_hash.clone()),
         ],

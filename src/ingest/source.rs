@@ -44,11 +44,7 @@ pub enum Source {
 pub type ByteCounter = Arc<AtomicU64>;
 
 /// Opens the file (decompressing `.gz`) as a byte stream with a byte counter.
-pub fn open_bytes(
-    path: &Path,
-    gzip: bool,
-    counter: &ByteCounter,
-) -> Result<Box<dyn Read + Send>, IngestError> {
+pub fn open_bytes(path: &Path, gzip: bool, counter: &ByteCounter) -> Result<Box<dyn Read + Send>, IngestError> {
     let file = File::open(path).map_err(|e| IngestError::open(path, e))?;
     let counted = Counting {
         inner: file,
@@ -67,12 +63,7 @@ pub fn open_bytes(
 
 impl Source {
     /// Opens a file and checks its header (or schema) against the kind.
-    pub fn open(
-        f: &InputFile,
-        encoding: Encoding,
-        tz: Tz,
-        counter: &ByteCounter,
-    ) -> Result<Source, IngestError> {
+    pub fn open(f: &InputFile, encoding: Encoding, tz: Tz, counter: &ByteCounter) -> Result<Source, IngestError> {
         Ok(match f.format {
             Format::Csv => Source::Csv(CsvSource::open(f, encoding, counter)?),
             Format::Ndjson => Source::Ndjson(NdjsonSource::open(f, encoding, counter)?),
@@ -125,9 +116,7 @@ pub fn is_personal(kind: &KindSpec, i: usize) -> bool {
 
 /// Whether the kind has any personal-data column.
 pub fn has_personal(kind: &KindSpec) -> bool {
-    kind.columns
-        .iter()
-        .any(|c| c.sensitivity == Sensitivity::Personal)
+    kind.columns.iter().any(|c| c.sensitivity == Sensitivity::Personal)
 }
 
 /// `raw` as a JSON object of the contract columns, personal data blanked.
@@ -162,11 +151,7 @@ pub fn map_header(
         }
         map.push(pos);
     }
-    let extra = header
-        .iter()
-        .filter(|h| kind.index_of(h).is_none())
-        .cloned()
-        .collect();
+    let extra = header.iter().filter(|h| kind.index_of(h).is_none()).cloned().collect();
     Ok((map, extra))
 }
 

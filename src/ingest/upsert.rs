@@ -54,10 +54,7 @@ pub(super) async fn store_upserts(
         keys: Vec::new(),
         builder: BatchBuilder::new(kind),
     };
-    let entries = check_all(
-        ctx, kind, rows, &validator, &mut sink, None, report, progress,
-    )
-    .await?;
+    let entries = check_all(ctx, kind, rows, &validator, &mut sink, None, report, progress).await?;
     let incoming = sink.builder.finish()?;
     merge(ctx, kind, incoming, &sink.keys).await?;
     if kind.name == crate::schema::students().name {
@@ -94,9 +91,7 @@ pub(super) async fn merge(
     let kept = filter_record_batch(&stored, &keep)?;
     let fresh = take_record_batch(&incoming, &UInt32Array::from(order))?;
     let table = ctx.store.ensure(kind.name, &schema).await?;
-    ctx.store
-        .overwrite(table, kind.name, vec![kept, fresh])
-        .await?;
+    ctx.store.overwrite(table, kind.name, vec![kept, fresh]).await?;
     Ok(())
 }
 
@@ -116,11 +111,7 @@ fn changes_anything(
     let conv = RowConverter::new(fields)?;
     let old = conv.convert_columns(stored.columns())?;
     let new = conv.convert_columns(incoming.columns())?;
-    let at: HashMap<KeyHash, usize> = stored_keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (*k, i))
-        .collect();
+    let at: HashMap<KeyHash, usize> = stored_keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
     Ok(order.iter().any(|&i| {
         let i = i as usize;
         at.get(&keys[i]).is_none_or(|&j| old.row(j) != new.row(i))
@@ -138,10 +129,7 @@ fn conform_all(batches: &[RecordBatch], schema: &SchemaRef) -> Result<RecordBatc
                 .iter()
                 .map(|f| {
                     let col = b.column_by_name(f.name()).ok_or_else(|| {
-                        arrow::error::ArrowError::SchemaError(format!(
-                            "stored table lacks column {}",
-                            f.name()
-                        ))
+                        arrow::error::ArrowError::SchemaError(format!("stored table lacks column {}", f.name()))
                     })?;
                     arrow::compute::cast(col, f.data_type())
                 })

@@ -49,11 +49,7 @@ impl<'a> Validator<'a> {
             future_limit: now.saturating_add(DAY_MICROS),
             students,
             end_after,
-            student_col: if kind.is_event() {
-                idx("student_id")
-            } else {
-                None
-            },
+            student_col: if kind.is_event() { idx("student_id") } else { None },
             fitness_score,
         }
     }
@@ -97,9 +93,7 @@ impl<'a> Validator<'a> {
             })
         };
         for &(s, e) in &self.end_after {
-            if let (Some(start), Some(end)) =
-                (vals[s].as_instant(self.tz), vals[e].as_instant(self.tz))
-            {
+            if let (Some(start), Some(end)) = (vals[s].as_instant(self.tz), vals[e].as_instant(self.tz)) {
                 if end < start {
                     return reject(Reason::EndBeforeStart, e);
                 }
@@ -107,20 +101,14 @@ impl<'a> Validator<'a> {
         }
         for reason in [Reason::NonPositiveAmount, Reason::OutOfRange] {
             for (i, col) in self.kind.columns.iter().enumerate() {
-                if check_bound(&vals[i], col.bound) == Some(reason)
-                    || self.fitness_out_of_range(vals, i, reason)
-                {
+                if check_bound(&vals[i], col.bound) == Some(reason) || self.fitness_out_of_range(vals, i, reason) {
                     return reject(reason, i);
                 }
             }
         }
         if self.kind.is_event() {
             for (i, col) in self.kind.columns.iter().enumerate() {
-                if col.event_time
-                    && vals[i]
-                        .as_instant(self.tz)
-                        .is_some_and(|t| t > self.future_limit)
-                {
+                if col.event_time && vals[i].as_instant(self.tz).is_some_and(|t| t > self.future_limit) {
                     return reject(Reason::FutureTimestamp, i);
                 }
             }
@@ -139,8 +127,7 @@ impl<'a> Validator<'a> {
     fn fitness_out_of_range(&self, vals: &[Value<'_>], i: usize, reason: Reason) -> bool {
         match self.fitness_score {
             Some((k, s)) if s == i && reason == Reason::OutOfRange => {
-                vals[k] == Value::Text("physical_fitness")
-                    && check_bound(&vals[s], Bound::Range(0.0, 100.0)).is_some()
+                vals[k] == Value::Text("physical_fitness") && check_bound(&vals[s], Bound::Range(0.0, 100.0)).is_some()
             }
             _ => false,
         }

@@ -52,10 +52,7 @@ pub static STUDENTS: KindSpec = KindSpec {
         text("major"),
         text("class_id"),
         req("cohort", Int),
-        req(
-            "degree_level",
-            Enum(&["undergraduate", "master", "doctoral"]),
-        ),
+        req("degree_level", Enum(&["undergraduate", "master", "doctoral"])),
         opt("dorm_building", Text),
         opt("dorm_floor", Int),
         opt("dorm_room", Text),
@@ -82,10 +79,7 @@ pub static STUDENTS: KindSpec = KindSpec {
             ),
             Sensitivity::Sensitive,
         ),
-        req(
-            "status",
-            Enum(&["active", "suspended", "withdrawn", "graduated"]),
-        ),
+        req("status", Enum(&["active", "suspended", "withdrawn", "graduated"])),
     ],
 };
 
@@ -296,10 +290,7 @@ static GRADES: KindSpec = KindSpec {
         req("term", Term),
         with_bound(req("attempt", Int), Bound::AtLeast(1.0)),
         with_bound(opt("score", Float), SCORE),
-        req(
-            "status",
-            Enum(&["normal", "absent", "cheating", "deferred"]),
-        ),
+        req("status", Enum(&["normal", "absent", "cheating", "deferred"])),
         at(req("recorded_at", Date)),
     ],
 };
@@ -372,10 +363,7 @@ static AWARDS: KindSpec = KindSpec {
         text("record_id"),
         text("student_id"),
         at(req("ts", Date)),
-        req(
-            "kind",
-            Enum(&["scholarship", "honour", "competition", "disciplinary"]),
-        ),
+        req("kind", Enum(&["scholarship", "honour", "competition", "disciplinary"])),
         opt("level", Text),
         opt("title", Text),
     ],

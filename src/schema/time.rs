@@ -40,8 +40,7 @@ pub fn date_to_days(d: NaiveDate) -> i32 {
 
 /// The date of a days-since-epoch number.
 pub fn days_to_date(days: i32) -> NaiveDate {
-    NaiveDate::default() + chrono::Days::new(days.max(0) as u64)
-        - chrono::Days::new((-days).max(0) as u64)
+    NaiveDate::default() + chrono::Days::new(days.max(0) as u64) - chrono::Days::new((-days).max(0) as u64)
 }
 
 fn parse_hms(b: &[u8]) -> Option<(u32, u32, u32)> {

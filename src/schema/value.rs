@@ -66,9 +66,7 @@ pub fn parse_cell<'a>(text: Option<&'a str>, col: &Column, tz: Tz) -> Result<Val
             .and_then(|_| s.parse::<f64>().ok())
             .map(Value::Float)
             .ok_or(Reason::BadNumber),
-        ColType::Money => parse_decimal(s, 2)
-            .map(Value::Money)
-            .ok_or(Reason::BadNumber),
+        ColType::Money => parse_decimal(s, 2).map(Value::Money).ok_or(Reason::BadNumber),
         ColType::Bool => parse_bool(s).map(Value::Bool).ok_or(Reason::BadNumber),
         ColType::Timestamp => time::parse_timestamp(s, tz)
             .map(Value::Timestamp)
@@ -128,8 +126,11 @@ fn parse_decimal(s: &str, max_frac: usize) -> Option<i128> {
         return Some(0);
     }
     let whole: i128 = int.parse().ok()?;
-    let f = frac.unwrap_or("");
-    let cents: i128 = format!("{f:0<2}").parse().ok()?;
+    let cents = match frac.map(str::as_bytes) {
+        Some([a, b]) => i128::from(a - b'0') * 10 + i128::from(b - b'0'),
+        Some([a]) => i128::from(a - b'0') * 10,
+        _ => 0,
+    };
     let v = whole.checked_mul(100)?.checked_add(cents)?;
     // decimal(18,2) holds at most 18 digits.
     if v.abs() >= 10i128.pow(18) {
@@ -184,10 +185,7 @@ mod tests {
             parse_cell(Some("1.5"), &c(ColType::Int, true), SH),
             Err(Reason::BadNumber)
         );
-        assert_eq!(
-            parse_cell(Some("0023"), &c(ColType::Int, true), SH),
-            Ok(Value::Int(23))
-        );
+        assert_eq!(parse_cell(Some("0023"), &c(ColType::Int, true), SH), Ok(Value::Int(23)));
         assert_eq!(
             parse_cell(Some("TRUE"), &c(ColType::Bool, true), SH),
             Ok(Value::Bool(true))
@@ -198,10 +196,7 @@ mod tests {
         );
         let e = c(ColType::Enum(&["M", "F"]), true);
         assert_eq!(parse_cell(Some("m"), &e, SH), Err(Reason::BadEnum));
-        assert_eq!(
-            parse_cell(None, &c(ColType::Int, false), SH),
-            Ok(Value::Null)
-        );
+        assert_eq!(parse_cell(None, &c(ColType::Int, false), SH), Ok(Value::Null));
     }
 
     #[test]
@@ -210,10 +205,7 @@ mod tests {
             check_bound(&Value::Money(0), Bound::PositiveAmount),
             Some(Reason::NonPositiveAmount)
         );
-        assert_eq!(
-            check_bound(&Value::Float(100.0), Bound::Range(0.0, 100.0)),
-            None
-        );
+        assert_eq!(check_bound(&Value::Float(100.0), Bound::Range(0.0, 100.0)), None);
         assert_eq!(
             check_bound(&Value::Float(100.5), Bound::Range(0.0, 100.0)),
             Some(Reason::OutOfRange)

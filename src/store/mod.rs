@@ -76,8 +76,7 @@ impl Store {
         let root = root.canonicalize().map_err(|e| loc(e.to_string()))?;
         let marker = root.join(MARKER);
         if !marker.exists() {
-            std::fs::write(&marker, "campus-radar store, format 1\n")
-                .map_err(|e| loc(e.to_string()))?;
+            std::fs::write(&marker, "campus-radar store, format 1\n").map_err(|e| loc(e.to_string()))?;
         }
         Ok(Store { root })
     }
@@ -87,9 +86,7 @@ impl Store {
         if !root.join(MARKER).exists() {
             return Err(StoreError::Location {
                 path: root.to_path_buf(),
-                reason:
-                    "not a radar store (run `radar ingest` or `radar demo` first, or pass --store)"
-                        .into(),
+                reason: "not a radar store (run `radar ingest` or `radar demo` first, or pass --store)".into(),
             });
         }
         Store::open(root)
@@ -131,9 +128,7 @@ impl Store {
         if !self.root.join(table).join("_delta_log").is_dir() {
             return Ok(None);
         }
-        let t = deltalake::open_table(self.url(table)?)
-            .await
-            .map_err(delta(table))?;
+        let t = deltalake::open_table(self.url(table)?).await.map_err(delta(table))?;
         Ok(Some(t))
     }
 
@@ -142,9 +137,7 @@ impl Store {
         if let Some(t) = self.load(table).await? {
             return Ok(t);
         }
-        let t = DeltaTable::try_from_url(self.url(table)?)
-            .await
-            .map_err(delta(table))?;
+        let t = DeltaTable::try_from_url(self.url(table)?).await.map_err(delta(table))?;
         // Creating is one commit (version 0): a crash leaves either no table or an empty one.
         t.write(vec![RecordBatch::new_empty(schema.clone())])
             .with_save_mode(SaveMode::Ignore)
@@ -164,12 +157,7 @@ impl Store {
     }
 
     /// Appends a few in-memory batches in one commit.
-    pub async fn append(
-        &self,
-        table: DeltaTable,
-        name: &str,
-        batches: Vec<RecordBatch>,
-    ) -> Result<DeltaTable> {
+    pub async fn append(&self, table: DeltaTable, name: &str, batches: Vec<RecordBatch>) -> Result<DeltaTable> {
         if batches.iter().all(|b| b.num_rows() == 0) {
             return Ok(table);
         }
@@ -181,12 +169,7 @@ impl Store {
     }
 
     /// Replaces a table's contents in one commit.
-    pub async fn overwrite(
-        &self,
-        table: DeltaTable,
-        name: &str,
-        batches: Vec<RecordBatch>,
-    ) -> Result<DeltaTable> {
+    pub async fn overwrite(&self, table: DeltaTable, name: &str, batches: Vec<RecordBatch>) -> Result<DeltaTable> {
         table
             .write(batches)
             .with_save_mode(SaveMode::Overwrite)
@@ -195,17 +178,8 @@ impl Store {
     }
 
     /// Deletes the rows matching a SQL predicate in one commit.
-    pub async fn delete(
-        &self,
-        table: DeltaTable,
-        name: &str,
-        predicate: &str,
-    ) -> Result<DeltaTable> {
-        let (t, _metrics) = table
-            .delete()
-            .with_predicate(predicate)
-            .await
-            .map_err(delta(name))?;
+    pub async fn delete(&self, table: DeltaTable, name: &str, predicate: &str) -> Result<DeltaTable> {
+        let (t, _metrics) = table.delete().with_predicate(predicate).await.map_err(delta(name))?;
         Ok(t)
     }
 }

@@ -14,9 +14,7 @@ impl Store {
         let ctx = SessionContext::new_with_config(config);
         for name in self.table_names() {
             if let Some(table) = self.load(&name).await? {
-                table
-                    .update_datafusion_session(&ctx.state())
-                    .map_err(delta(&name))?;
+                table.update_datafusion_session(&ctx.state()).map_err(delta(&name))?;
                 let provider = table.table_provider().await?;
                 ctx.register_table(name.as_str(), provider)?;
             }
@@ -40,17 +38,12 @@ impl Store {
     }
 
     /// Like [`Store::query_table`], streaming; `None` when the table does not exist.
-    pub async fn stream_table(
-        &self,
-        table: &str,
-        sql: &str,
-    ) -> Result<Option<SendableRecordBatchStream>> {
+    pub async fn stream_table(&self, table: &str, sql: &str) -> Result<Option<SendableRecordBatchStream>> {
         let Some(t) = self.load(table).await? else {
             return Ok(None);
         };
         let ctx = SessionContext::new();
-        t.update_datafusion_session(&ctx.state())
-            .map_err(delta(table))?;
+        t.update_datafusion_session(&ctx.state()).map_err(delta(table))?;
         ctx.register_table("t", t.table_provider().await?)?;
         Ok(Some(ctx.sql(sql).await?.execute_stream().await?))
     }
