@@ -22,14 +22,10 @@ pub(super) async fn run(args: IngestArgs, s: &Settings) -> Result<(), Failure> {
     let progress: &dyn Progress = if s.progress() { &bars } else { &NoProgress };
     let mut outcome = IngestOutcome::default();
     if !args.paths.is_empty() {
-        outcome = ingest::ingest(&store, &args.paths, &opts, progress)
-            .await
-            .map_err(crate::Error::from)?;
+        outcome = ingest::ingest(&store, &args.paths, &opts, progress).await.map_err(crate::Error::from)?;
     }
     if args.replay_quarantine {
-        let replayed = ingest::replay_quarantine(&store, &opts, progress)
-            .await
-            .map_err(crate::Error::from)?;
+        let replayed = ingest::replay_quarantine(&store, &opts, progress).await.map_err(crate::Error::from)?;
         outcome.reports.extend(replayed.reports);
     }
     finish(&outcome, args.format, s)
@@ -39,26 +35,13 @@ pub(super) fn options(args: &IngestArgs, s: &Settings) -> Result<IngestOptions, 
     let kind = match &args.kind {
         Some(k) => Some(KindSpec::by_name(k).ok_or_else(|| {
             let names: Vec<&str> = crate::schema::ALL_KINDS.iter().map(|k| k.name).collect();
-            usage(
-                format!("unknown record kind `{k}`"),
-                format!("use one of {}", names.join(", ")),
-            )
+            usage(format!("unknown record kind `{k}`"), format!("use one of {}", names.join(", ")))
         })?),
         None => None,
     };
-    let encoding = Encoding::parse(&args.encoding).ok_or_else(|| {
-        usage(
-            format!("unknown encoding `{}`", args.encoding),
-            "use utf-8, gb18030 or gbk",
-        )
-    })?;
-    Ok(IngestOptions {
-        kind,
-        encoding,
-        tz: s.tz,
-        now: s.now,
-        batch_rows: args.batch_rows.max(1),
-    })
+    let encoding = Encoding::parse(&args.encoding)
+        .ok_or_else(|| usage(format!("unknown encoding `{}`", args.encoding), "use utf-8, gb18030 or gbk"))?;
+    Ok(IngestOptions { kind, encoding, tz: s.tz, now: s.now, batch_rows: args.batch_rows.max(1) })
 }
 
 /// Prints the summary (stderr, or stdout in a format) and sets the exit code.
@@ -98,11 +81,7 @@ fn summary_line(r: &FileReport) -> String {
         r.quarantined
     );
     if !r.quarantined_by_reason.is_empty() {
-        let parts: Vec<String> = r
-            .quarantined_by_reason
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
+        let parts: Vec<String> = r.quarantined_by_reason.iter().map(|(k, v)| format!("{k} {v}")).collect();
         line.push_str(&format!(" ({})", parts.join(", ")));
     }
     if !r.ignored_columns.is_empty() {
@@ -121,11 +100,7 @@ fn reports_batch(reports: &[FileReport]) -> Result<RecordBatch, arrow::error::Ar
     let i = |n: &str| Field::new(n, DataType::Int64, false);
     let schema = Schema::new(vec![
         s("run_id"),
-        Field::new(
-            "started_at",
-            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-            false,
-        ),
+        Field::new("started_at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
         s("file"),
         s("kind"),
         i("rows_read"),

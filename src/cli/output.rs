@@ -24,12 +24,8 @@ pub fn cell_text(array: &ArrayRef, row: usize, tz: Tz) -> Option<String> {
         DataType::LargeUtf8 => array.as_string::<i64>().value(row).to_string(),
         DataType::Utf8View => array.as_string_view().value(row).to_string(),
         DataType::Float64 => float_text(array.as_primitive::<arrow::datatypes::Float64Type>().value(row)),
-        DataType::Float32 => float_text(f64::from(
-            array.as_primitive::<arrow::datatypes::Float32Type>().value(row),
-        )),
-        DataType::Decimal128(_, _) => array
-            .as_primitive::<arrow::datatypes::Decimal128Type>()
-            .value_as_string(row),
+        DataType::Float32 => float_text(f64::from(array.as_primitive::<arrow::datatypes::Float32Type>().value(row))),
+        DataType::Decimal128(_, _) => array.as_primitive::<arrow::datatypes::Decimal128Type>().value_as_string(row),
         DataType::Boolean => array.as_boolean().value(row).to_string(),
         DataType::Date32 => days_to_date(array.as_primitive::<arrow::datatypes::Date32Type>().value(row)).to_string(),
         DataType::Timestamp(_, zone) => timestamp_text(array, row, zone.is_some(), tz)?,
@@ -90,12 +86,7 @@ pub fn cell_json(array: &ArrayRef, row: usize, tz: Tz) -> Json {
         | DataType::UInt32
         | DataType::UInt64 => cell_text(array, row, tz)
             .and_then(|s| s.parse::<i128>().ok())
-            .and_then(|v| {
-                i64::try_from(v)
-                    .ok()
-                    .map(Json::from)
-                    .or_else(|| u64::try_from(v).ok().map(Json::from))
-            })
+            .and_then(|v| i64::try_from(v).ok().map(Json::from).or_else(|| u64::try_from(v).ok().map(Json::from)))
             .unwrap_or(Json::Null),
         DataType::Float16
         | DataType::Float32
@@ -135,8 +126,7 @@ pub fn write_batches(
         OutputFormat::Json | OutputFormat::Ndjson => write_json(out, &names, batches, format, tz),
         OutputFormat::Table => {
             let mut t = comfy_table::Table::new();
-            t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY)
-                .set_header(&names);
+            t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY).set_header(&names);
             for b in batches {
                 for r in 0..b.num_rows() {
                     t.add_row(b.columns().iter().map(|c| cell_text(c, r, tz).unwrap_or_default()));

@@ -14,9 +14,7 @@ pub struct Bars {
 
 impl Bars {
     pub fn new() -> Self {
-        Bars {
-            current: Mutex::new(None),
-        }
+        Bars { current: Mutex::new(None) }
     }
 }
 

@@ -11,15 +11,8 @@ use crate::store::{collect_stream, Store};
 
 pub(super) async fn run(args: SqlArgs, s: &Settings) -> Result<(), Failure> {
     let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
-    let stream = store
-        .query(&args.query)
-        .await
-        .map_err(crate::Error::from)
-        .context("query failed")?;
-    let batches = collect_stream(stream)
-        .await
-        .map_err(crate::Error::from)
-        .context("query failed")?;
+    let stream = store.query(&args.query).await.map_err(crate::Error::from).context("query failed")?;
+    let batches = collect_stream(stream).await.map_err(crate::Error::from).context("query failed")?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     write_batches(&mut out, &batches, default_format(args.format), s.tz).context("writing output")?;
     out.flush().context("writing output")?;

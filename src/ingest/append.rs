@@ -48,12 +48,8 @@ pub(super) async fn store_events(
 ) -> Result<Vec<Entry>, IngestError> {
     let students = ctx.students().await?;
     let keys = ctx.take_keys(kind).await?;
-    let mut sink = EventSink {
-        keys,
-        added: Vec::new(),
-        builder: BatchBuilder::new(kind),
-        batch_rows: ctx.opts.batch_rows,
-    };
+    let mut sink =
+        EventSink { keys, added: Vec::new(), builder: BatchBuilder::new(kind), batch_rows: ctx.opts.batch_rows };
     let result = append_checked(ctx, kind, rows, &students, &mut sink, report, progress).await;
     if result.is_err() {
         // Nothing was committed: the keys this file added are not stored.
@@ -85,9 +81,7 @@ async fn append_checked(
         let _ = tx.send(sink.builder.finish()?).await;
     }
     drop(tx);
-    let appender = writer
-        .await
-        .map_err(|e| IngestError::Internal(format!("writer task: {e}")))??;
+    let appender = writer.await.map_err(|e| IngestError::Internal(format!("writer task: {e}")))??;
     let entries = checked?;
     appender.commit(&mut table).await?;
     Ok(entries)

@@ -46,11 +46,7 @@ impl BatchBuilder {
                 ColType::Date => Col::Date(Date32Builder::new()),
             })
             .collect();
-        BatchBuilder {
-            schema: kind.arrow_schema(),
-            cols,
-            rows: 0,
-        }
+        BatchBuilder { schema: kind.arrow_schema(), cols, rows: 0 }
     }
 
     /// Rows appended since the last [`BatchBuilder::finish`].

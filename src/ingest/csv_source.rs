@@ -25,32 +25,21 @@ pub struct CsvSource {
     extra: Vec<String>,
     record: csv::ByteRecord,
     rows: u64,
-    /// Physical field spans of the current record in `Record::buf`.
-    phys: Vec<(u32, u32)>,
 }
 
 impl CsvSource {
     /// Opens the file and reads and checks its header.
     pub fn open(f: &InputFile, encoding: Encoding, counter: &ByteCounter) -> Result<CsvSource, IngestError> {
         let bytes = open_bytes(&f.path, f.gzip, counter)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(false)
-            .from_reader(bytes);
+        let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(bytes);
         let mut head = csv::ByteRecord::new();
-        let got = reader
-            .read_byte_record(&mut head)
-            .map_err(|e| IngestError::csv(&f.path, e))?;
+        let got = reader.read_byte_record(&mut head).map_err(|e| IngestError::csv(&f.path, e))?;
         if !got || head.iter().all(|h| h.is_empty()) {
             return Err(IngestError::NoHeader { path: f.path.clone() });
         }
         let mut header = Vec::with_capacity(head.len());
         for (i, h) in head.iter().enumerate() {
-            let h = if i == 0 {
-                h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h)
-            } else {
-                h
-            };
+            let h = if i == 0 { h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h) } else { h };
             let mut s = String::new();
             if !encoding.decode_into(h, &mut s) {
                 return Err(IngestError::NoHeader { path: f.path.clone() });
@@ -76,7 +65,6 @@ impl CsvSource {
             extra,
             record: csv::ByteRecord::new(),
             rows: 0,
-            phys: Vec::new(),
         })
     }
 
@@ -88,10 +76,7 @@ impl CsvSource {
     /// Reads the next record.
     pub fn next(&mut self, rec: &mut Record) -> Result<bool, IngestError> {
         loop {
-            let got = self
-                .reader
-                .read_byte_record(&mut self.record)
-                .map_err(|e| IngestError::csv(&self.path, e))?;
+            let got = self.reader.read_byte_record(&mut self.record).map_err(|e| IngestError::csv(&self.path, e))?;
             if !got {
                 return Ok(false);
             }
@@ -107,7 +92,6 @@ impl CsvSource {
         // The physical line is worked out later, and only for rows that need one.
         rec.line = None;
         rec.byte = self.record.position().map(|p| p.byte());
-        self.phys.clear();
         if self.record.len() != self.width {
             rec.bad = Some("wrong number of fields");
             self.decode_lossy(rec);
@@ -120,7 +104,7 @@ impl CsvSource {
         }
         for (ci, pos) in self.map.iter().enumerate() {
             if let Some(p) = pos {
-                rec.cells[ci] = self.phys.get(*p).copied();
+                rec.cells[ci] = rec.phys.get(*p).copied();
             }
         }
         Ok(true)
@@ -143,7 +127,7 @@ impl CsvSource {
             let base = 0u32;
             for i in 0..self.record.len() {
                 if let Some(r) = self.record.range(i) {
-                    self.phys.push((base + r.start as u32, base + r.end as u32));
+                    rec.phys.push((base + r.start as u32, base + r.end as u32));
                 }
             }
             return true;
@@ -152,46 +136,53 @@ impl CsvSource {
             let start = rec.buf.len() as u32;
             if !self.encoding.decode_into(field, &mut rec.buf) {
                 rec.buf.clear();
-                self.phys.clear();
+                rec.phys.clear();
                 return false;
             }
-            self.phys.push((start, rec.buf.len() as u32));
+            rec.phys.push((start, rec.buf.len() as u32));
         }
         true
     }
 
     fn decode_lossy(&mut self, rec: &mut Record) {
         rec.buf.clear();
-        self.phys.clear();
+        rec.phys.clear();
         for field in self.record.iter() {
             let start = rec.buf.len() as u32;
             rec.buf.push_str(&String::from_utf8_lossy(field));
-            self.phys.push((start, rec.buf.len() as u32));
+            rec.phys.push((start, rec.buf.len() as u32));
         }
     }
 
-    /// Re-serialises the record as CSV with personal-data fields blanked. A row whose
-    /// fields cannot be matched to the header keeps nothing when the kind holds personal
-    /// data: a shifted field could carry a name into `raw`.
-    pub fn fill_raw(&self, rec: &mut Record) {
-        if rec.bad.is_some() && self.record.len() != self.width && has_personal(self.kind) {
+    /// What `raw` needs to know of this file's header.
+    pub fn raw_format(&self) -> CsvRaw {
+        CsvRaw { kind: self.kind, inverse: self.inverse.clone(), width: self.width }
+    }
+}
+
+/// Writes a CSV record's `raw`: the fields re-serialised with personal data blanked.
+#[derive(Debug, Clone)]
+pub struct CsvRaw {
+    kind: &'static KindSpec,
+    inverse: Vec<Option<usize>>,
+    width: usize,
+}
+
+impl CsvRaw {
+    /// Fills `rec.raw`. A row whose fields cannot be matched to the header keeps nothing
+    /// when the kind holds personal data: a shifted field could carry a name into `raw`.
+    pub fn fill(&self, rec: &mut Record) {
+        if rec.bad.is_some() && rec.phys.len() != self.width && has_personal(self.kind) {
             rec.raw.clear();
             return;
         }
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::new());
-        let fields: Vec<&str> = self
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+        let fields: Vec<&str> = rec
             .phys
             .iter()
             .enumerate()
             .map(|(pos, (s, e))| {
-                let personal = self
-                    .inverse
-                    .get(pos)
-                    .copied()
-                    .flatten()
-                    .is_some_and(|ci| is_personal(self.kind, ci));
+                let personal = self.inverse.get(pos).copied().flatten().is_some_and(|ci| is_personal(self.kind, ci));
                 if personal {
                     ""
                 } else {
@@ -260,10 +251,7 @@ mod tests {
     #[test]
     fn lines_count_physical_newlines() {
         let lines = |data: &[u8]| {
-            let mut r = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(data);
+            let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(data);
             let mut rec = csv::ByteRecord::new();
             let mut offsets = Vec::new();
             while r.read_byte_record(&mut rec).unwrap_or(false) {

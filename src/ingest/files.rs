@@ -95,12 +95,7 @@ pub fn kind_of_stem(stem: &str) -> Option<&'static KindSpec> {
     ALL_KINDS
         .iter()
         .copied()
-        .filter(|k| {
-            stem == k.name
-                || stem
-                    .strip_prefix(k.name)
-                    .is_some_and(|rest| rest.starts_with(['-', '_', '.']))
-        })
+        .filter(|k| stem == k.name || stem.strip_prefix(k.name).is_some_and(|rest| rest.starts_with(['-', '_', '.'])))
         .max_by_key(|k| k.name.len())
 }
 
@@ -120,12 +115,7 @@ pub fn expand(paths: &[PathBuf], kind: Option<&'static KindSpec>) -> (Vec<InputF
     for p in paths {
         if p.is_dir() {
             let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
-                .map(|rd| {
-                    rd.filter_map(|e| e.ok())
-                        .map(|e| e.path())
-                        .filter(|p| p.is_file())
-                        .collect()
-                })
+                .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect())
                 .unwrap_or_default();
             entries.sort();
             for e in entries {
@@ -148,12 +138,7 @@ fn classify(path: &Path, kind: Option<&'static KindSpec>) -> Option<InputFile> {
     let name = path.file_name()?.to_str()?;
     let (stem, format, gzip) = split_name(name)?;
     let kind = kind.or_else(|| kind_of_stem(stem))?;
-    Some(InputFile {
-        path: path.to_path_buf(),
-        kind,
-        format,
-        gzip,
-    })
+    Some(InputFile { path: path.to_path_buf(), kind, format, gzip })
 }
 
 /// Orders files so that dimensions come first (students, staff, courses, activities),
@@ -182,9 +167,6 @@ mod tests {
         assert_eq!(k("grades.2025.parquet"), Some("grades"));
         assert_eq!(k("studentsx.csv"), None);
         assert_eq!(k("students.txt"), None);
-        assert_eq!(
-            split_name("a.jsonl.gz").map(|t| (t.1, t.2)),
-            Some((Format::Ndjson, true))
-        );
+        assert_eq!(split_name("a.jsonl.gz").map(|t| (t.1, t.2)), Some((Format::Ndjson, true)));
     }
 }

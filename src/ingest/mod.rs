@@ -14,6 +14,7 @@ mod csv_source;
 pub mod files;
 mod ndjson_source;
 mod parquet_source;
+mod prefetch;
 pub mod quarantine;
 mod record;
 mod replay;
@@ -105,29 +106,16 @@ pub enum IngestError {
 
 impl IngestError {
     pub(crate) fn open(path: &Path, source: std::io::Error) -> Self {
-        IngestError::Open {
-            path: path.to_path_buf(),
-            source,
-        }
+        IngestError::Open { path: path.to_path_buf(), source }
     }
     pub(crate) fn read(path: &Path, source: std::io::Error) -> Self {
-        IngestError::Read {
-            path: path.to_path_buf(),
-            source,
-        }
+        IngestError::Read { path: path.to_path_buf(), source }
     }
     pub(crate) fn csv(path: &Path, e: csv::Error) -> Self {
         let line = e.position().map(|p| p.line()).unwrap_or(0);
         match e.into_kind() {
-            csv::ErrorKind::Io(source) => IngestError::Read {
-                path: path.to_path_buf(),
-                source,
-            },
-            other => IngestError::Csv {
-                path: path.to_path_buf(),
-                line,
-                message: format!("{other:?}"),
-            },
+            csv::ErrorKind::Io(source) => IngestError::Read { path: path.to_path_buf(), source },
+            other => IngestError::Csv { path: path.to_path_buf(), line, message: format!("{other:?}") },
         }
     }
 }

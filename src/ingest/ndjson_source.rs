@@ -18,7 +18,6 @@ pub struct NdjsonSource {
     reader: BufReader<Box<dyn Read + Send>>,
     encoding: Encoding,
     line: Vec<u8>,
-    text: String,
     lines: u64,
     rows: u64,
     extra: BTreeSet<String>,
@@ -34,7 +33,6 @@ impl NdjsonSource {
             reader,
             encoding,
             line: Vec::new(),
-            text: String::new(),
             lines: 0,
             rows: 0,
             extra: BTreeSet::new(),
@@ -50,10 +48,7 @@ impl NdjsonSource {
     pub fn next(&mut self, rec: &mut Record) -> Result<bool, IngestError> {
         loop {
             self.line.clear();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut self.line)
-                .map_err(|e| IngestError::read(&self.path, e))?;
+            let n = self.reader.read_until(b'\n', &mut self.line).map_err(|e| IngestError::read(&self.path, e))?;
             if n == 0 {
                 return Ok(false);
             }
@@ -72,12 +67,11 @@ impl NdjsonSource {
         rec.clear(self.kind.columns.len());
         rec.row = self.rows;
         rec.line = Some(self.lines);
-        self.text.clear();
-        if !self.encoding.decode_into(&self.line, &mut self.text) {
+        if !self.encoding.decode_into(&self.line, &mut rec.text) {
             rec.bad = Some("text does not decode");
             return Ok(true);
         }
-        let obj = match serde_json::from_str::<Json>(&self.text) {
+        let obj = match serde_json::from_str::<Json>(&rec.text) {
             Ok(Json::Object(map)) => map,
             Ok(_) => {
                 rec.bad = Some("line is not a JSON object");
@@ -99,16 +93,16 @@ impl NdjsonSource {
         }
         Ok(true)
     }
+}
 
-    /// The line as read, or with personal data blanked when the kind has any.
-    pub fn fill_raw(&self, rec: &mut Record) {
-        if !has_personal(self.kind) {
-            rec.raw = self.text.clone();
-        } else if rec.bad.is_some() {
-            rec.raw.clear();
-        } else {
-            fill_raw_json(rec, self.kind);
-        }
+/// The line as read, or with personal data blanked when the kind has any.
+pub fn fill_raw(kind: &KindSpec, rec: &mut Record) {
+    if !has_personal(kind) {
+        rec.raw = rec.text.clone();
+    } else if rec.bad.is_some() {
+        rec.raw.clear();
+    } else {
+        fill_raw_json(rec, kind);
     }
 }
 

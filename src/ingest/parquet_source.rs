@@ -35,25 +35,18 @@ pub struct ParquetSource {
 impl ParquetSource {
     /// Opens the file (a `.parquet.gz` is inflated into memory first) and checks its schema.
     pub fn open(f: &InputFile, tz: Tz, counter: &ByteCounter) -> Result<ParquetSource, IngestError> {
-        let pq = |e: parquet::errors::ParquetError| IngestError::Parquet {
-            path: f.path.clone(),
-            message: e.to_string(),
-        };
+        let pq =
+            |e: parquet::errors::ParquetError| IngestError::Parquet { path: f.path.clone(), message: e.to_string() };
         let builder = if f.gzip {
             let mut bytes = Vec::new();
             super::source::open_bytes(&f.path, true, counter)?
                 .read_to_end(&mut bytes)
                 .map_err(|e| IngestError::read(&f.path, e))?;
-            ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
-                .map_err(pq)?
-                .build()
+            ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)).map_err(pq)?.build()
         } else {
             let file = File::open(&f.path).map_err(|e| IngestError::open(&f.path, e))?;
             counter.fetch_add(file.metadata().map(|m| m.len()).unwrap_or(0), Ordering::Relaxed);
-            ParquetRecordBatchReaderBuilder::try_new(file)
-                .map_err(pq)?
-                .with_batch_size(8192)
-                .build()
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?.with_batch_size(8192).build()
         };
         let reader = builder.map_err(pq)?;
         let header: Vec<String> = reader.schema().fields().iter().map(|f| f.name().clone()).collect();
@@ -82,12 +75,7 @@ impl ParquetSource {
         while self.pos >= self.len {
             match self.reader.next() {
                 None => return Ok(false),
-                Some(Err(e)) => {
-                    return Err(IngestError::Parquet {
-                        path: self.path.clone(),
-                        message: e.to_string(),
-                    })
-                }
+                Some(Err(e)) => return Err(IngestError::Parquet { path: self.path.clone(), message: e.to_string() }),
                 Some(Ok(batch)) => self.load(&batch)?,
             }
         }
@@ -111,10 +99,7 @@ impl ParquetSource {
             .iter()
             .map(|pos| pos.map(|p| column_texts(batch.column(p), self.tz)).transpose())
             .collect::<Result<_, _>>()
-            .map_err(|message| IngestError::Parquet {
-                path: self.path.clone(),
-                message,
-            })?;
+            .map_err(|message| IngestError::Parquet { path: self.path.clone(), message })?;
         self.pos = 0;
         self.len = batch.num_rows();
         Ok(())
@@ -149,10 +134,9 @@ fn column_texts(array: &ArrayRef, tz: Tz) -> Result<Vec<Option<String>>, String>
                 })
                 .collect())
         }
-        DataType::Decimal128(_, _) | DataType::Decimal256(_, _) => Ok(strings(array)?
-            .into_iter()
-            .map(|o| o.map(|s| trim_decimal(&s)))
-            .collect()),
+        DataType::Decimal128(_, _) | DataType::Decimal256(_, _) => {
+            Ok(strings(array)?.into_iter().map(|o| o.map(|s| trim_decimal(&s))).collect())
+        }
         _ => strings(array),
     }
 }
@@ -160,9 +144,7 @@ fn column_texts(array: &ArrayRef, tz: Tz) -> Result<Vec<Option<String>>, String>
 fn strings(array: &ArrayRef) -> Result<Vec<Option<String>>, String> {
     let s = arrow::compute::cast(array, &DataType::Utf8).map_err(|e| e.to_string())?;
     let s = s.as_string::<i32>();
-    Ok((0..s.len())
-        .map(|i| s.is_valid(i).then(|| s.value(i).to_string()))
-        .collect())
+    Ok((0..s.len()).map(|i| s.is_valid(i).then(|| s.value(i).to_string())).collect())
 }
 
 /// `12.5000` → `12.5`, `3.000` → `3`: a typed decimal's scale is not the value's precision.

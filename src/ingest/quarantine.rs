@@ -73,11 +73,7 @@ pub fn schema() -> SchemaRef {
         s("raw", false),
         s("source_hash", false),
         s("entry_id", false),
-        Field::new(
-            "quarantined_at",
-            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-            false,
-        ),
+        Field::new("quarantined_at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
     ]))
 }
 
@@ -169,10 +165,8 @@ pub async fn sync(
         .filter(|(id, reason)| now.get(id.as_str()).is_none_or(|e| e.reason.code() != reason.as_str()))
         .map(|(id, _)| id.as_str())
         .collect();
-    let fresh: Vec<&Entry> = current
-        .iter()
-        .filter(|e| existing.get(&e.entry_id).is_none_or(|r| r != e.reason.code()))
-        .collect();
+    let fresh: Vec<&Entry> =
+        current.iter().filter(|e| existing.get(&e.entry_id).is_none_or(|r| r != e.reason.code())).collect();
     delete_ids(store, QUARANTINE, &stale).await?;
     delete_ids(store, REPLAY, &stale).await?;
     if !fresh.is_empty() {
@@ -227,10 +221,8 @@ pub async fn waiting(store: &Store) -> Result<Vec<Waiting>, StoreError> {
         let (ids, kinds, files, hashes, payloads) = (s(0)?, s(1)?, s(2)?, s(5)?, s(6)?);
         let lines = arrow::compute::cast(b.column(3), &DataType::Int64)?;
         let rows = arrow::compute::cast(b.column(4), &DataType::Int64)?;
-        let (lines, rows) = (
-            lines.as_primitive::<arrow::datatypes::Int64Type>(),
-            rows.as_primitive::<arrow::datatypes::Int64Type>(),
-        );
+        let (lines, rows) =
+            (lines.as_primitive::<arrow::datatypes::Int64Type>(), rows.as_primitive::<arrow::datatypes::Int64Type>());
         for i in 0..b.num_rows() {
             out.push(Waiting {
                 entry_id: ids.value(i).to_string(),

@@ -18,6 +18,10 @@ pub struct Record {
     pub bad: Option<&'static str>,
     /// Original text with personal-data columns blanked, filled only when needed.
     pub raw: String,
+    /// CSV: every physical field's span in `buf`, in file order.
+    pub phys: Vec<(u32, u32)>,
+    /// NDJSON: the decoded line.
+    pub text: String,
 }
 
 impl Record {
@@ -29,6 +33,8 @@ impl Record {
         self.bad = None;
         self.byte = None;
         self.raw.clear();
+        self.phys.clear();
+        self.text.clear();
     }
 
     /// The text of contract column `i`; `None` when absent or null.

@@ -24,10 +24,8 @@ pub(super) async fn replay(ctx: &mut RunCtx<'_>, progress: &dyn Progress) -> Res
             continue;
         };
         let mut report = FileReport::new(&ctx.run_id, ctx.opts.now, REPLAY_FILE, kind.name);
-        let existing: HashMap<String, String> = items
-            .iter()
-            .map(|w| (w.entry_id.clone(), Reason::UnknownStudent.code().to_string()))
-            .collect();
+        let existing: HashMap<String, String> =
+            items.iter().map(|w| (w.entry_id.clone(), Reason::UnknownStudent.code().to_string())).collect();
         let mut rows = ReplayRows::new(kind, items);
         let result = match kind.mode {
             Mode::Event => append::store_events(ctx, kind, &mut rows, &mut report, progress).await,

@@ -1,8 +1,9 @@
 //! A stream of records with where each came from: a file, or the replay queue.
 
+use super::prefetch::Prefetch;
 use super::quarantine::{Entry, Waiting};
 use super::record::Record;
-use super::source::Source;
+use super::source::{RawFormat, Source};
 use super::IngestError;
 use crate::schema::KindSpec;
 
@@ -23,37 +24,50 @@ pub trait Rows {
     /// Where the current record came from.
     fn origin(&self) -> Origin<'_>;
     /// Fills in the physical lines of entries whose reader knew only a byte offset.
-    fn resolve_lines(&self, _entries: &mut [Entry]) -> Result<(), IngestError> {
+    fn resolve_lines(&mut self, _entries: &mut [Entry]) -> Result<(), IngestError> {
         Ok(())
     }
 }
 
-/// The records of one file.
+/// The records of one file, read ahead on another thread.
 pub struct FileRows {
-    /// The reader.
-    pub source: Source,
+    prefetch: Prefetch,
+    raw: RawFormat,
     /// File as given.
     pub file: String,
     /// Content hash.
     pub source_hash: String,
 }
 
+impl FileRows {
+    /// Starts reading `source`.
+    pub fn new(source: Source, file: String, source_hash: String) -> Self {
+        let raw = source.raw_format();
+        FileRows { prefetch: Prefetch::start(source), raw, file, source_hash }
+    }
+
+    /// Columns not in the contract (known once everything is read).
+    pub fn extra_columns(&mut self) -> Result<Vec<String>, IngestError> {
+        Ok(self.prefetch.source()?.extra_columns())
+    }
+}
+
 impl Rows for FileRows {
     fn next(&mut self, rec: &mut Record) -> Result<bool, IngestError> {
-        self.source.next(rec)
+        self.prefetch.next(rec)
     }
     fn fill_raw(&self, rec: &mut Record) {
-        self.source.fill_raw(rec)
+        self.raw.fill(rec)
     }
     fn origin(&self) -> Origin<'_> {
         Origin { file: &self.file, source_hash: &self.source_hash }
     }
-    fn resolve_lines(&self, entries: &mut [Entry]) -> Result<(), IngestError> {
-        let Source::Csv(csv) = &self.source else { return Ok(()) };
+    fn resolve_lines(&mut self, entries: &mut [Entry]) -> Result<(), IngestError> {
         let offsets: Vec<u64> = entries.iter().filter_map(|e| e.byte).collect();
         if offsets.is_empty() {
             return Ok(());
         }
+        let Source::Csv(csv) = self.prefetch.source()? else { return Ok(()) };
         let lines = csv.lines_at(&offsets)?;
         for (e, line) in entries.iter_mut().filter(|e| e.byte.is_some()).zip(lines) {
             e.line = Some(line);
@@ -98,14 +112,8 @@ impl Rows for ReplayRows {
     }
     fn origin(&self) -> Origin<'_> {
         match self.items.get(self.pos.wrapping_sub(1)) {
-            Some(w) => Origin {
-                file: &w.file,
-                source_hash: &w.source_hash,
-            },
-            None => Origin {
-                file: "",
-                source_hash: "",
-            },
+            Some(w) => Origin { file: &w.file, source_hash: &w.source_hash },
+            None => Origin { file: "", source_hash: "" },
         }
     }
 }

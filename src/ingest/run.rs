@@ -45,13 +45,7 @@ pub(super) struct RunCtx<'a> {
 
 impl<'a> RunCtx<'a> {
     fn new(store: &'a Store, opts: &'a IngestOptions) -> Self {
-        RunCtx {
-            store,
-            opts,
-            run_id: uuid::Uuid::new_v4().to_string(),
-            keys: HashMap::new(),
-            students: None,
-        }
+        RunCtx { store, opts, run_id: uuid::Uuid::new_v4().to_string(), keys: HashMap::new(), students: None }
     }
 
     /// Takes the stored keys of an event kind (loaded once per call); give them back
@@ -84,12 +78,7 @@ impl<'a> RunCtx<'a> {
     pub fn entry(&self, kind: &KindSpec, rows: &dyn Rows, rec: &mut Record, rej: Reject) -> Entry {
         rows.fill_raw(rec);
         let origin = rows.origin();
-        let key = kind
-            .key_indices()
-            .iter()
-            .map(|&i| rec.cell(i).unwrap_or(""))
-            .collect::<Vec<_>>()
-            .join("|");
+        let key = kind.key_indices().iter().map(|&i| rec.cell(i).unwrap_or("")).collect::<Vec<_>>().join("|");
         Entry {
             entry_id: quarantine::entry_id(kind.name, origin.source_hash, rec.row),
             run_id: self.run_id.clone(),
@@ -110,12 +99,7 @@ impl<'a> RunCtx<'a> {
 }
 
 async fn load_keys(store: &Store, kind: &KindSpec) -> Result<KeySet, IngestError> {
-    let cols = kind
-        .key
-        .iter()
-        .map(|k| format!("\"{k}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = kind.key.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ");
     let mut set = KeySet::default();
     let Some(mut stream) = store.stream_table(kind.name, &format!("SELECT {cols} FROM t")).await? else {
         return Ok(set);
@@ -174,10 +158,7 @@ pub(super) async fn check_all(
         spare = recycle(vals);
         if let Err(rej) = outcome {
             report.quarantined += 1;
-            *report
-                .quarantined_by_reason
-                .entry(rej.reason.code().to_string())
-                .or_default() += 1;
+            *report.quarantined_by_reason.entry(rej.reason.code().to_string()).or_default() += 1;
             entries.push(ctx.entry(kind, rows, &mut rec, rej));
         }
         if let (Some(batch), Some(tx)) = (sink.take_full()?, batches) {
@@ -250,10 +231,7 @@ async fn ingest_file(ctx: &mut RunCtx<'_>, f: &InputFile, progress: &dyn Progres
     let mut report = FileReport::new(&ctx.run_id, ctx.opts.now, &name, f.kind.name);
     if let Err(e) = try_ingest_file(ctx, f, &mut report, progress).await {
         let saw_nothing = FileReport::new(&ctx.run_id, ctx.opts.now, &name, f.kind.name);
-        report = FileReport {
-            source_hash: report.source_hash,
-            ..saw_nothing
-        };
+        report = FileReport { source_hash: report.source_hash, ..saw_nothing };
         report.fail(e.to_string());
     }
     report
@@ -270,16 +248,12 @@ async fn try_ingest_file(
     let size = std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0);
     progress.file_started(&report.file, size, &counter);
     let source = Source::open(f, ctx.opts.encoding, ctx.opts.tz, &counter)?;
-    let mut rows = FileRows {
-        source,
-        file: report.file.clone(),
-        source_hash: report.source_hash.clone(),
-    };
+    let mut rows = FileRows::new(source, report.file.clone(), report.source_hash.clone());
     let entries = match f.kind.mode {
         Mode::Event => append::store_events(ctx, f.kind, &mut rows, report, progress).await?,
         Mode::Dimension | Mode::UpsertEvent => upsert::store_upserts(ctx, f.kind, &mut rows, report, progress).await?,
     };
-    report.ignored_columns = rows.source.extra_columns();
+    report.ignored_columns = rows.extra_columns()?;
     crate::failpoint::hit("between_commits");
     let condition = format!("source_hash = '{}' AND kind = '{}'", report.source_hash, f.kind.name);
     let existing = quarantine::existing(ctx.store, &condition).await?;
@@ -312,8 +286,5 @@ pub async fn replay_quarantine(
     let mut ctx = RunCtx::new(store, opts);
     let reports = replay::replay(&mut ctx, progress).await?;
     runs::record(store, &reports).await?;
-    Ok(IngestOutcome {
-        reports,
-        ignored: Vec::new(),
-    })
+    Ok(IngestOutcome { reports, ignored: Vec::new() })
 }

@@ -77,11 +77,7 @@ pub(crate) fn schema() -> SchemaRef {
     let i = |n: &str| Field::new(n, DataType::Int64, false);
     Arc::new(Schema::new(vec![
         s("run_id", false),
-        Field::new(
-            "started_at",
-            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-            false,
-        ),
+        Field::new("started_at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
         s("file", false),
         s("kind", false),
         i("rows_read"),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono_tz::Tz;
 
-use super::csv_source::CsvSource;
+use super::csv_source::{CsvRaw, CsvSource};
 use super::files::{Encoding, Format, InputFile};
 use super::ndjson_source::NdjsonSource;
 use super::parquet_source::ParquetSource;
@@ -46,16 +46,10 @@ pub type ByteCounter = Arc<AtomicU64>;
 /// Opens the file (decompressing `.gz`) as a byte stream with a byte counter.
 pub fn open_bytes(path: &Path, gzip: bool, counter: &ByteCounter) -> Result<Box<dyn Read + Send>, IngestError> {
     let file = File::open(path).map_err(|e| IngestError::open(path, e))?;
-    let counted = Counting {
-        inner: file,
-        count: counter.clone(),
-    };
+    let counted = Counting { inner: file, count: counter.clone() };
     let reader = BufReader::with_capacity(1 << 20, counted);
     Ok(if gzip {
-        Box::new(BufReader::with_capacity(
-            1 << 20,
-            flate2::read::MultiGzDecoder::new(reader),
-        ))
+        Box::new(BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(reader)))
     } else {
         Box::new(reader)
     })
@@ -80,12 +74,12 @@ impl Source {
         }
     }
 
-    /// Fills `rec.raw`: the original text with personal-data columns blanked.
-    pub fn fill_raw(&self, rec: &mut Record) {
+    /// How to write `raw` for this file's records, detached from the reader.
+    pub fn raw_format(&self) -> RawFormat {
         match self {
-            Source::Csv(s) => s.fill_raw(rec),
-            Source::Ndjson(s) => s.fill_raw(rec),
-            Source::Parquet(_) => fill_raw_json(rec, s_kind(self)),
+            Source::Csv(s) => RawFormat::Csv(s.raw_format()),
+            Source::Ndjson(s) => RawFormat::Ndjson(s.kind),
+            Source::Parquet(s) => RawFormat::Json(s.kind),
         }
     }
 
@@ -99,19 +93,31 @@ impl Source {
     }
 }
 
-fn s_kind(s: &Source) -> &'static KindSpec {
-    match s {
-        Source::Csv(s) => s.kind,
-        Source::Ndjson(s) => s.kind,
-        Source::Parquet(s) => s.kind,
+/// Writes a record's `raw`: the original text with personal-data columns blanked.
+#[derive(Debug, Clone)]
+pub enum RawFormat {
+    /// CSV fields re-serialised.
+    Csv(CsvRaw),
+    /// The NDJSON line.
+    Ndjson(&'static KindSpec),
+    /// A JSON object of the cells (Parquet, replay).
+    Json(&'static KindSpec),
+}
+
+impl RawFormat {
+    /// Fills `rec.raw`.
+    pub fn fill(&self, rec: &mut Record) {
+        match self {
+            RawFormat::Csv(c) => c.fill(rec),
+            RawFormat::Ndjson(kind) => super::ndjson_source::fill_raw(kind, rec),
+            RawFormat::Json(kind) => fill_raw_json(rec, kind),
+        }
     }
 }
 
 /// Whether contract column `i` of `kind` is personal data.
 pub fn is_personal(kind: &KindSpec, i: usize) -> bool {
-    kind.columns
-        .get(i)
-        .is_some_and(|c| c.sensitivity == Sensitivity::Personal)
+    kind.columns.get(i).is_some_and(|c| c.sensitivity == Sensitivity::Personal)
 }
 
 /// Whether the kind has any personal-data column.

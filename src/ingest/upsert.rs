@@ -50,10 +50,7 @@ pub(super) async fn store_upserts(
 ) -> Result<Vec<Entry>, IngestError> {
     let students = ctx.students().await?;
     let validator = Validator::new(kind, ctx.opts.tz, ctx.opts.now, &students);
-    let mut sink = UpsertSink {
-        keys: Vec::new(),
-        builder: BatchBuilder::new(kind),
-    };
+    let mut sink = UpsertSink { keys: Vec::new(), builder: BatchBuilder::new(kind) };
     let entries = check_all(ctx, kind, rows, &validator, &mut sink, None, report, progress).await?;
     let incoming = sink.builder.finish()?;
     merge(ctx, kind, incoming, &sink.keys).await?;
@@ -102,12 +99,7 @@ fn changes_anything(
     keys: &[KeyHash],
     order: &[u32],
 ) -> Result<bool, IngestError> {
-    let fields = stored
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| SortField::new(f.data_type().clone()))
-        .collect();
+    let fields = stored.schema().fields().iter().map(|f| SortField::new(f.data_type().clone())).collect();
     let conv = RowConverter::new(fields)?;
     let old = conv.convert_columns(stored.columns())?;
     let new = conv.convert_columns(incoming.columns())?;

@@ -35,14 +35,8 @@ impl<'a> Validator<'a> {
     /// A validator for `kind` with the ingest clock `now`.
     pub fn new(kind: &'static KindSpec, tz: Tz, now: Micros, students: &'a KeySet) -> Self {
         let idx = |n: &str| kind.index_of(n);
-        let end_after = kind
-            .end_after
-            .iter()
-            .filter_map(|(s, e)| Some((idx(s)?, idx(e)?)))
-            .collect();
-        let fitness_score = (kind.name == "assessments")
-            .then(|| Some((idx("kind")?, idx("score")?)))
-            .flatten();
+        let end_after = kind.end_after.iter().filter_map(|(s, e)| Some((idx(s)?, idx(e)?))).collect();
+        let fitness_score = (kind.name == "assessments").then(|| Some((idx("kind")?, idx("score")?))).flatten();
         Validator {
             kind,
             tz,
@@ -58,10 +52,7 @@ impl<'a> Validator<'a> {
     pub fn check<'r>(&self, rec: &'r Record, out: &mut Vec<Value<'r>>) -> Result<(), Reject> {
         out.clear();
         if rec.bad.is_some() {
-            return Err(Reject {
-                reason: Reason::BadRow,
-                column: None,
-            });
+            return Err(Reject { reason: Reason::BadRow, column: None });
         }
         let mut worst: Option<Reject> = None;
         for (i, col) in self.kind.columns.iter().enumerate() {
@@ -71,10 +62,7 @@ impl<'a> Validator<'a> {
                     out.push(Value::Null);
                     // Columns are visited in contract order, so `<` keeps the first column.
                     if worst.is_none_or(|w| reason < w.reason) {
-                        worst = Some(Reject {
-                            reason,
-                            column: Some(i),
-                        });
+                        worst = Some(Reject { reason, column: Some(i) });
                     }
                 }
             }
@@ -86,12 +74,7 @@ impl<'a> Validator<'a> {
     }
 
     fn check_parsed(&self, vals: &[Value<'_>]) -> Result<(), Reject> {
-        let reject = |reason, i| {
-            Err(Reject {
-                reason,
-                column: Some(i),
-            })
-        };
+        let reject = |reason, i| Err(Reject { reason, column: Some(i) });
         for &(s, e) in &self.end_after {
             if let (Some(start), Some(end)) = (vals[s].as_instant(self.tz), vals[e].as_instant(self.tz)) {
                 if end < start {

@@ -3,14 +3,7 @@
 use super::{Bound, ColType, Column, KindSpec, Mode, Sensitivity};
 
 const fn col(name: &'static str, ty: ColType, required: bool) -> Column {
-    Column {
-        name,
-        ty,
-        required,
-        sensitivity: Sensitivity::Normal,
-        bound: Bound::None,
-        event_time: false,
-    }
+    Column { name, ty, required, sensitivity: Sensitivity::Normal, bound: Bound::None, event_time: false }
 }
 const fn req(name: &'static str, ty: ColType) -> Column {
     col(name, ty, true)
@@ -61,22 +54,13 @@ pub static STUDENTS: KindSpec = KindSpec {
         sensitive(
             req(
                 "political_status",
-                Enum(&[
-                    "party_member",
-                    "probationary_member",
-                    "activist",
-                    "league_member",
-                    "masses",
-                ]),
+                Enum(&["party_member", "probationary_member", "activist", "league_member", "masses"]),
             ),
             Sensitivity::Sensitive,
         ),
         sensitive(opt("hometown_province", Text), Sensitivity::Sensitive),
         sensitive(
-            req(
-                "financial_aid_level",
-                Enum(&["none", "general", "hardship", "special_hardship"]),
-            ),
+            req("financial_aid_level", Enum(&["none", "general", "hardship", "special_hardship"])),
             Sensitivity::Sensitive,
         ),
         req("status", Enum(&["active", "suspended", "withdrawn", "graduated"])),
@@ -91,17 +75,7 @@ static STAFF: KindSpec = KindSpec {
     columns: &[
         text("staff_id"),
         sensitive(text("name"), Sensitivity::Personal),
-        req(
-            "role",
-            Enum(&[
-                "counsellor",
-                "mentor",
-                "leader",
-                "psychologist",
-                "career_advisor",
-                "party_secretary",
-            ]),
-        ),
+        req("role", Enum(&["counsellor", "mentor", "leader", "psychologist", "career_advisor", "party_secretary"])),
         opt("college", Text),
         opt("building", Text),
     ],
@@ -131,22 +105,9 @@ static ACTIVITIES: KindSpec = KindSpec {
         text("title"),
         req(
             "category",
-            Enum(&[
-                "volunteer",
-                "club",
-                "sports",
-                "arts",
-                "labour",
-                "academic",
-                "party",
-                "ideological",
-                "career",
-            ]),
+            Enum(&["volunteer", "club", "sports", "arts", "labour", "academic", "party", "ideological", "career"]),
         ),
-        req(
-            "dimension",
-            Enum(&["moral", "intellectual", "physical", "aesthetic", "labour"]),
-        ),
+        req("dimension", Enum(&["moral", "intellectual", "physical", "aesthetic", "labour"])),
         opt("organiser", Text),
         req("start_ts", Timestamp),
         req("end_ts", Timestamp),
@@ -167,16 +128,7 @@ static CARD_TRANSACTIONS: KindSpec = KindSpec {
         req("kind", Enum(&["purchase", "top_up", "refund"])),
         req(
             "merchant_category",
-            Enum(&[
-                "canteen",
-                "supermarket",
-                "shower",
-                "laundry",
-                "water",
-                "bus",
-                "print",
-                "other",
-            ]),
+            Enum(&["canteen", "supermarket", "shower", "laundry", "water", "bus", "print", "other"]),
         ),
         opt("merchant_id", Text),
         opt("location", Text),
@@ -192,10 +144,7 @@ static ACCESS_EVENTS: KindSpec = KindSpec {
         text("event_id"),
         text("student_id"),
         at(req("ts", Timestamp)),
-        req(
-            "place_type",
-            Enum(&["dorm", "library", "gym", "teaching_building", "campus_gate"]),
-        ),
+        req("place_type", Enum(&["dorm", "library", "gym", "teaching_building", "campus_gate"])),
         text("place_id"),
         req("direction", Enum(&["in", "out"])),
     ],

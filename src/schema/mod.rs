@@ -135,11 +135,8 @@ impl KindSpec {
 
     /// The Arrow schema of the stored table.
     pub fn arrow_schema(&self) -> SchemaRef {
-        let fields: Vec<Field> = self
-            .columns
-            .iter()
-            .map(|c| Field::new(c.name, arrow_type(c.ty), !c.required))
-            .collect();
+        let fields: Vec<Field> =
+            self.columns.iter().map(|c| Field::new(c.name, arrow_type(c.ty), !c.required)).collect();
         Arc::new(Schema::new(fields))
     }
 }

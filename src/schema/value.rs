@@ -62,18 +62,13 @@ pub fn parse_cell<'a>(text: Option<&'a str>, col: &Column, tz: Tz) -> Result<Val
         ColType::Term if time::is_valid_term(s) => Ok(Value::Text(s)),
         ColType::Term => Err(Reason::BadTimestamp),
         ColType::Int => parse_int(s).map(Value::Int).ok_or(Reason::BadNumber),
-        ColType::Float => parse_decimal(s, usize::MAX)
-            .and_then(|_| s.parse::<f64>().ok())
-            .map(Value::Float)
-            .ok_or(Reason::BadNumber),
+        ColType::Float => {
+            parse_decimal(s, usize::MAX).and_then(|_| s.parse::<f64>().ok()).map(Value::Float).ok_or(Reason::BadNumber)
+        }
         ColType::Money => parse_decimal(s, 2).map(Value::Money).ok_or(Reason::BadNumber),
         ColType::Bool => parse_bool(s).map(Value::Bool).ok_or(Reason::BadNumber),
-        ColType::Timestamp => time::parse_timestamp(s, tz)
-            .map(Value::Timestamp)
-            .ok_or(Reason::BadTimestamp),
-        ColType::Date => time::parse_date(s)
-            .map(|d| Value::Date(time::date_to_days(d)))
-            .ok_or(Reason::BadTimestamp),
+        ColType::Timestamp => time::parse_timestamp(s, tz).map(Value::Timestamp).ok_or(Reason::BadTimestamp),
+        ColType::Date => time::parse_date(s).map(|d| Value::Date(time::date_to_days(d))).ok_or(Reason::BadTimestamp),
     }
 }
 
@@ -157,14 +152,7 @@ mod tests {
     const SH: Tz = chrono_tz::Asia::Shanghai;
 
     fn c(ty: ColType, required: bool) -> Column {
-        Column {
-            name: "x",
-            ty,
-            required,
-            sensitivity: Sensitivity::Normal,
-            bound: Bound::None,
-            event_time: false,
-        }
+        Column { name: "x", ty, required, sensitivity: Sensitivity::Normal, bound: Bound::None, event_time: false }
     }
 
     #[test]
@@ -181,19 +169,10 @@ mod tests {
 
     #[test]
     fn ints_bools_and_enums() {
-        assert_eq!(
-            parse_cell(Some("1.5"), &c(ColType::Int, true), SH),
-            Err(Reason::BadNumber)
-        );
+        assert_eq!(parse_cell(Some("1.5"), &c(ColType::Int, true), SH), Err(Reason::BadNumber));
         assert_eq!(parse_cell(Some("0023"), &c(ColType::Int, true), SH), Ok(Value::Int(23)));
-        assert_eq!(
-            parse_cell(Some("TRUE"), &c(ColType::Bool, true), SH),
-            Ok(Value::Bool(true))
-        );
-        assert_eq!(
-            parse_cell(Some("yes"), &c(ColType::Bool, true), SH),
-            Err(Reason::BadNumber)
-        );
+        assert_eq!(parse_cell(Some("TRUE"), &c(ColType::Bool, true), SH), Ok(Value::Bool(true)));
+        assert_eq!(parse_cell(Some("yes"), &c(ColType::Bool, true), SH), Err(Reason::BadNumber));
         let e = c(ColType::Enum(&["M", "F"]), true);
         assert_eq!(parse_cell(Some("m"), &e, SH), Err(Reason::BadEnum));
         assert_eq!(parse_cell(None, &c(ColType::Int, false), SH), Ok(Value::Null));
@@ -201,19 +180,10 @@ mod tests {
 
     #[test]
     fn bounds() {
-        assert_eq!(
-            check_bound(&Value::Money(0), Bound::PositiveAmount),
-            Some(Reason::NonPositiveAmount)
-        );
+        assert_eq!(check_bound(&Value::Money(0), Bound::PositiveAmount), Some(Reason::NonPositiveAmount));
         assert_eq!(check_bound(&Value::Float(100.0), Bound::Range(0.0, 100.0)), None);
-        assert_eq!(
-            check_bound(&Value::Float(100.5), Bound::Range(0.0, 100.0)),
-            Some(Reason::OutOfRange)
-        );
-        assert_eq!(
-            check_bound(&Value::Int(0), Bound::AtLeast(1.0)),
-            Some(Reason::OutOfRange)
-        );
+        assert_eq!(check_bound(&Value::Float(100.5), Bound::Range(0.0, 100.0)), Some(Reason::OutOfRange));
+        assert_eq!(check_bound(&Value::Int(0), Bound::AtLeast(1.0)), Some(Reason::OutOfRange));
         assert_eq!(check_bound(&Value::Null, Bound::AtLeast(1.0)), None);
     }
 }

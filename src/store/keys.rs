@@ -100,14 +100,6 @@ pub fn batch_key_hashes(
         .collect::<Result<Vec<_>, _>>()?;
     let texts: Vec<_> = texts.iter().map(|a| a.as_string::<i32>()).collect();
     Ok((0..batch.num_rows())
-        .map(|i| {
-            hash_key(texts.iter().map(|a| {
-                if a.is_valid(i) {
-                    a.value(i).as_bytes()
-                } else {
-                    b"" as &[u8]
-                }
-            }))
-        })
+        .map(|i| hash_key(texts.iter().map(|a| if a.is_valid(i) { a.value(i).as_bytes() } else { b"" as &[u8] })))
         .collect())
 }

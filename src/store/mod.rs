@@ -50,10 +50,7 @@ pub enum StoreError {
 type Result<T> = std::result::Result<T, StoreError>;
 
 fn delta(table: &str) -> impl FnOnce(DeltaTableError) -> StoreError + '_ {
-    move |e| StoreError::Delta {
-        table: table.to_string(),
-        source: Box::new(e),
-    }
+    move |e| StoreError::Delta { table: table.to_string(), source: Box::new(e) }
 }
 
 /// Marker file that tells a radar store from any other directory.
@@ -68,10 +65,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating when absent) the store at `root`.
     pub fn open(root: &Path) -> Result<Store> {
-        let loc = |reason: String| StoreError::Location {
-            path: root.to_path_buf(),
-            reason,
-        };
+        let loc = |reason: String| StoreError::Location { path: root.to_path_buf(), reason };
         std::fs::create_dir_all(root).map_err(|e| loc(e.to_string()))?;
         let root = root.canonicalize().map_err(|e| loc(e.to_string()))?;
         let marker = root.join(MARKER);
@@ -99,14 +93,9 @@ impl Store {
 
     fn url(&self, table: &str) -> Result<Url> {
         let dir = self.root.join(table);
-        std::fs::create_dir_all(&dir).map_err(|e| StoreError::Location {
-            path: dir.clone(),
-            reason: e.to_string(),
-        })?;
-        Url::from_directory_path(&dir).map_err(|()| StoreError::Location {
-            path: dir,
-            reason: "not an absolute path".into(),
-        })
+        std::fs::create_dir_all(&dir).map_err(|e| StoreError::Location { path: dir.clone(), reason: e.to_string() })?;
+        Url::from_directory_path(&dir)
+            .map_err(|()| StoreError::Location { path: dir, reason: "not an absolute path".into() })
     }
 
     /// Names of the tables that exist, sorted.
@@ -149,11 +138,7 @@ impl Store {
     /// become visible in one commit.
     pub fn appender(&self, table: &DeltaTable, name: &str) -> Result<Appender> {
         let writer = RecordBatchWriter::for_table(table).map_err(delta(name))?;
-        Ok(Appender {
-            writer,
-            table: name.to_string(),
-            rows: 0,
-        })
+        Ok(Appender { writer, table: name.to_string(), rows: 0 })
     }
 
     /// Appends a few in-memory batches in one commit.
@@ -161,20 +146,12 @@ impl Store {
         if batches.iter().all(|b| b.num_rows() == 0) {
             return Ok(table);
         }
-        table
-            .write(batches)
-            .with_save_mode(SaveMode::Append)
-            .await
-            .map_err(delta(name))
+        table.write(batches).with_save_mode(SaveMode::Append).await.map_err(delta(name))
     }
 
     /// Replaces a table's contents in one commit.
     pub async fn overwrite(&self, table: DeltaTable, name: &str, batches: Vec<RecordBatch>) -> Result<DeltaTable> {
-        table
-            .write(batches)
-            .with_save_mode(SaveMode::Overwrite)
-            .await
-            .map_err(delta(name))
+        table.write(batches).with_save_mode(SaveMode::Overwrite).await.map_err(delta(name))
     }
 
     /// Deletes the rows matching a SQL predicate in one commit.
@@ -204,21 +181,11 @@ impl Appender {
         if self.rows == 0 {
             return Ok(0);
         }
-        let adds: Vec<Action> = self
-            .writer
-            .flush()
-            .await
-            .map_err(delta(&self.table))?
-            .into_iter()
-            .map(Action::Add)
-            .collect();
+        let adds: Vec<Action> =
+            self.writer.flush().await.map_err(delta(&self.table))?.into_iter().map(Action::Add).collect();
         crate::failpoint::hit("after_batch_write");
         let snapshot = table.snapshot().map_err(delta(&self.table))?;
-        let operation = DeltaOperation::Write {
-            mode: SaveMode::Append,
-            partition_by: None,
-            predicate: None,
-        };
+        let operation = DeltaOperation::Write { mode: SaveMode::Append, partition_by: None, predicate: None };
         let finalized = CommitBuilder::default()
             .with_actions(adds)
             .build(Some(snapshot), table.log_store(), operation)

@@ -21,41 +21,18 @@ struct Input {
 fn make_input(dir: &Path, n: usize) -> Input {
     let students: Vec<String> = {
         let mut r = csv::Reader::from_path(sample("campus/students.csv")).expect("students");
-        r.records()
-            .map(|x| x.expect("row")[0].to_string())
-            .collect()
+        r.records().map(|x| x.expect("row")[0].to_string()).collect()
     };
     let path = dir.join("card_transactions-big.csv");
     let mut w = csv::Writer::from_path(&path).expect("create");
-    w.write_record([
-        "txn_id",
-        "student_id",
-        "ts",
-        "amount",
-        "kind",
-        "merchant_category",
-    ])
-    .expect("w");
+    w.write_record(["txn_id", "student_id", "ts", "amount", "kind", "merchant_category"]).expect("w");
     let (mut good, mut bad) = (0, 0);
     for i in 0..n {
         let sid = &students[i % students.len()];
-        let ts = format!(
-            "2025-09-{:02} {:02}:{:02}:{:02}",
-            1 + i % 14,
-            6 + i % 14,
-            i % 60,
-            (i / 60) % 60
-        );
+        let ts = format!("2025-09-{:02} {:02}:{:02}:{:02}", 1 + i % 14, 6 + i % 14, i % 60, (i / 60) % 60);
         if i % 997 == 5 {
-            w.write_record([
-                format!("B{i}"),
-                sid.clone(),
-                ts,
-                "abc".into(),
-                "purchase".into(),
-                "canteen".into(),
-            ])
-            .expect("w");
+            w.write_record([format!("B{i}"), sid.clone(), ts, "abc".into(), "purchase".into(), "canteen".into()])
+                .expect("w");
             bad += 1;
         } else if i % 501 == 7 {
             w.write_record([
@@ -81,17 +58,11 @@ fn make_input(dir: &Path, n: usize) -> Input {
         }
     }
     w.flush().expect("flush");
-    Input {
-        path,
-        distinct_good: good,
-        bad,
-    }
+    Input { path, distinct_good: good, bad }
 }
 
 fn base_store(dir: &Path) -> TestStore {
-    let s = TestStore {
-        dir: tempfile::tempdir_in(dir).expect("tmp"),
-    };
+    let s = TestStore { dir: tempfile::tempdir_in(dir).expect("tmp") };
     ok(&s.ingest(&[&sample("campus/students.csv")]));
     s
 }
@@ -124,30 +95,13 @@ fn ingest_cmd(s: &TestStore, input: &Input) -> Command {
 
 /// After a crash: the store opens, a re-run completes, the rows are exactly right.
 fn check_recovers(s: &TestStore, input: &Input) {
-    let probe = s
-        .cmd(NOW)
-        .args(["sql", "SELECT count(*) FROM students"])
-        .output()
-        .expect("run");
-    assert!(
-        probe.status.success(),
-        "store does not open after crash: {}",
-        stderr(&probe)
-    );
+    let probe = s.cmd(NOW).args(["sql", "SELECT count(*) FROM students"]).output().expect("run");
+    assert!(probe.status.success(), "store does not open after crash: {}", stderr(&probe));
     ok(&ingest_cmd(s, input).output().expect("rerun"));
-    assert_eq!(
-        s.count("SELECT count(*) FROM card_transactions"),
-        input.distinct_good
-    );
-    assert_eq!(
-        s.count("SELECT count(DISTINCT txn_id) FROM card_transactions"),
-        input.distinct_good
-    );
+    assert_eq!(s.count("SELECT count(*) FROM card_transactions"), input.distinct_good);
+    assert_eq!(s.count("SELECT count(DISTINCT txn_id) FROM card_transactions"), input.distinct_good);
     assert_eq!(s.count("SELECT count(*) FROM quarantine"), input.bad);
-    assert_eq!(
-        s.count("SELECT count(DISTINCT entry_id) FROM quarantine"),
-        input.bad
-    );
+    assert_eq!(s.count("SELECT count(DISTINCT entry_id) FROM quarantine"), input.bad);
     let last = s.sql("SELECT stored, duplicates, quarantined, status FROM ingest_runs WHERE kind = 'card_transactions' ORDER BY started_at DESC, stored ASC LIMIT 1");
     assert_eq!(last[1][3], "ok");
 }
@@ -159,10 +113,7 @@ fn named_fail_points_leave_a_store_that_a_rerun_completes() {
     let base = base_store(tmp.path());
     for point in ["after_batch_write", "between_commits", "during_run_log"] {
         let s = fresh_from(&base);
-        let out = ingest_cmd(&s, &input)
-            .env("RADAR_FAILPOINT", point)
-            .output()
-            .expect("run");
+        let out = ingest_cmd(&s, &input).env("RADAR_FAILPOINT", point).output().expect("run");
         assert!(!out.status.success(), "{point} did not fire");
         assert!(stderr(&out).contains(point), "{point}: {}", stderr(&out));
         check_recovers(&s, &input);

@@ -21,10 +21,7 @@ print(json.dumps(sorted([list(r) for r in zip(ids, sids, amounts, ts)])))
 #[test]
 fn python_deltalake_reads_the_same_rows() {
     let s = TestStore::new();
-    ok(&s.ingest(&[
-        &sample("campus/students.csv"),
-        &sample("campus/card_transactions.csv"),
-    ]));
+    ok(&s.ingest(&[&sample("campus/students.csv"), &sample("campus/card_transactions.csv")]));
     let out = Command::new("python3")
         .arg("-c")
         .arg(READER)
@@ -36,8 +33,7 @@ fn python_deltalake_reads_the_same_rows() {
         "python deltalake failed (run scripts/test.sh, which installs it): {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let py: Vec<(String, String, String, i64)> =
-        serde_json::from_slice(&out.stdout).expect("json from python");
+    let py: Vec<(String, String, String, i64)> = serde_json::from_slice(&out.stdout).expect("json from python");
     let mut ours: Vec<(String, String, String, i64)> = s
         .sql("SELECT txn_id, student_id, CAST(amount AS VARCHAR), CAST(ts AS BIGINT) FROM card_transactions")
         .into_iter()

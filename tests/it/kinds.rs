@@ -33,10 +33,7 @@ fn every_kind_of_the_sample_campus_is_stored_whole() {
         let file = sample("campus").join(format!("{kind}.csv"));
         let expected = csv_rows(&file) as i64;
         assert!(expected > 0, "{kind} sample is empty");
-        let r = reports
-            .iter()
-            .find(|r| r["kind"] == kind)
-            .unwrap_or_else(|| panic!("no report for {kind}"));
+        let r = reports.iter().find(|r| r["kind"] == kind).unwrap_or_else(|| panic!("no report for {kind}"));
         assert_eq!(field(r, "rows_read"), expected, "{kind}");
         assert_eq!(field(r, "quarantined"), 0, "{kind}: {r}");
         assert_eq!(field(r, "duplicates"), 0, "{kind}");
@@ -50,16 +47,10 @@ fn every_kind_of_the_sample_campus_is_stored_whole() {
 fn dimensions_are_ingested_before_events_whatever_the_order() {
     let s = TestStore::new();
     let campus = sample("campus");
-    let out = s.ingest(&[
-        &campus.join("card_transactions.csv"),
-        &campus.join("students.csv"),
-    ]);
+    let out = s.ingest(&[&campus.join("card_transactions.csv"), &campus.join("students.csv")]);
     ok(&out);
     let stored = s.count("SELECT count(*) FROM card_transactions");
-    assert_eq!(
-        stored as usize,
-        csv_rows(&campus.join("card_transactions.csv"))
-    );
+    assert_eq!(stored as usize, csv_rows(&campus.join("card_transactions.csv")));
 }
 
 /// Ingests `input` twice at `now` and checks the second run committed nothing but the log.
@@ -68,18 +59,14 @@ fn assert_rerun_changes_nothing(input: &std::path::Path, now: &str) {
     let _ = s.ingest_at(now, &[&input]);
     let mut tables: Vec<String> = KINDS.iter().map(|k| k.to_string()).collect();
     tables.extend(["quarantine".to_string(), "quarantine_replay".to_string()]);
-    let before: Vec<(usize, Vec<Vec<String>>)> =
-        tables.iter().map(|t| (s.versions(t), s.table(t))).collect();
+    let before: Vec<(usize, Vec<Vec<String>>)> = tables.iter().map(|t| (s.versions(t), s.table(t))).collect();
     let runs_before = s.count("SELECT count(*) FROM ingest_runs");
     let _ = s.ingest_at(now, &[&input]);
     for (t, b) in tables.iter().zip(&before) {
         assert_eq!(s.versions(t), b.0, "{t}: a re-run committed a new version");
         assert_eq!(&s.table(t), &b.1, "{t}: rows changed");
     }
-    assert!(
-        s.count("SELECT count(*) FROM ingest_runs") > runs_before,
-        "the run log grows"
-    );
+    assert!(s.count("SELECT count(*) FROM ingest_runs") > runs_before, "the run log grows");
 }
 
 #[test]
@@ -112,10 +99,7 @@ fn a_prefix_then_the_whole_file_stores_the_overlap_once() {
     assert_eq!(field(r, "duplicates"), 1000);
     assert_eq!(field(r, "stored"), total - 1000);
     assert_eq!(s.count("SELECT count(*) FROM card_transactions"), total);
-    assert_eq!(
-        s.count("SELECT count(DISTINCT txn_id) FROM card_transactions"),
-        total
-    );
+    assert_eq!(s.count("SELECT count(DISTINCT txn_id) FROM card_transactions"), total);
 }
 
 #[test]
@@ -124,11 +108,8 @@ fn a_dimension_upsert_replaces_rows_and_keeps_missing_keys() {
     let dir = s.scratch("in");
     std::fs::create_dir_all(&dir).expect("mkdir");
     let header = "staff_id,name,role,college,building";
-    std::fs::write(
-        dir.join("staff.csv"),
-        format!("{header}\n0001,甲,counsellor,CS,B1\n0002,乙,mentor,CS,\n"),
-    )
-    .expect("w");
+    std::fs::write(dir.join("staff.csv"), format!("{header}\n0001,甲,counsellor,CS,B1\n0002,乙,mentor,CS,\n"))
+        .expect("w");
     ok(&s.ingest(&[&dir.join("staff.csv")]));
     std::fs::write(
         dir.join("staff-update.csv"),
@@ -137,15 +118,7 @@ fn a_dimension_upsert_replaces_rows_and_keeps_missing_keys() {
     .expect("w");
     ok(&s.ingest(&[&dir.join("staff-update.csv")]));
     let rows = s.sql("SELECT staff_id, role, building FROM staff ORDER BY staff_id");
-    assert_eq!(
-        rows[1],
-        ["0001", "counsellor", "B1"],
-        "leading zeros kept, missing key kept"
-    );
-    assert_eq!(
-        rows[2],
-        ["0002", "psychologist", "B3"],
-        "last row of the file wins"
-    );
+    assert_eq!(rows[1], ["0001", "counsellor", "B1"], "leading zeros kept, missing key kept");
+    assert_eq!(rows[2], ["0002", "psychologist", "B3"], "last row of the file wins");
     assert_eq!(rows.len(), 3);
 }

@@ -12,11 +12,7 @@ fn student(id: &str) -> String {
 fn setup(s: &TestStore) -> std::path::PathBuf {
     let dir = s.scratch("in");
     std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(
-        dir.join("students.csv"),
-        format!("{STUDENT_HEADER}\n{}\n", student("S1")),
-    )
-    .expect("w");
+    std::fs::write(dir.join("students.csv"), format!("{STUDENT_HEADER}\n{}\n", student("S1"))).expect("w");
     std::fs::write(
         dir.join("process_records.csv"),
         "record_id,student_id,staff_id,ts,kind,duration_min,summary,follow_up\n\
@@ -25,15 +21,8 @@ fn setup(s: &TestStore) -> std::path::PathBuf {
     )
     .expect("w");
     ok(&s.ingest(&[&dir]));
-    assert_eq!(
-        s.count("SELECT count(*) FROM quarantine WHERE reason = 'unknown_student'"),
-        1
-    );
-    std::fs::write(
-        dir.join("students-new.csv"),
-        format!("{STUDENT_HEADER}\n{}\n", student("S2")),
-    )
-    .expect("w");
+    assert_eq!(s.count("SELECT count(*) FROM quarantine WHERE reason = 'unknown_student'"), 1);
+    std::fs::write(dir.join("students-new.csv"), format!("{STUDENT_HEADER}\n{}\n", student("S2"))).expect("w");
     ok(&s.ingest(&[&dir.join("students-new.csv")]));
     dir
 }
@@ -45,17 +34,10 @@ fn replay_stores_rows_whose_student_arrived_with_every_cell() {
     let out = s.ingest(&[&"--replay-quarantine", &"--format", &"json"]);
     ok(&out);
     assert_eq!(field(&reports(&out)[0], "stored"), 1);
-    assert_eq!(
-        s.count("SELECT count(*) FROM quarantine"),
-        0,
-        "the row left the quarantine"
-    );
-    let rows = s.sql("SELECT record_id, student_id, summary, duration_min, follow_up FROM process_records ORDER BY record_id");
-    assert_eq!(
-        rows[2],
-        ["P2", "S2", "a private summary", "45", "false"],
-        "replayed with personal cells intact"
-    );
+    assert_eq!(s.count("SELECT count(*) FROM quarantine"), 0, "the row left the quarantine");
+    let rows =
+        s.sql("SELECT record_id, student_id, summary, duration_min, follow_up FROM process_records ORDER BY record_id");
+    assert_eq!(rows[2], ["P2", "S2", "a private summary", "45", "false"], "replayed with personal cells intact");
     // Replaying again changes nothing.
     let versions = s.versions("process_records");
     ok(&s.ingest(&[&"--replay-quarantine"]));
@@ -69,14 +51,7 @@ fn rerunning_the_original_file_stores_the_row_and_clears_its_entry() {
     let out = s.ingest(&[&dir.join("process_records.csv"), &"--format", &"json"]);
     ok(&out);
     let r = &reports(&out)[0];
-    assert_eq!(
-        (
-            field(r, "stored"),
-            field(r, "duplicates"),
-            field(r, "quarantined")
-        ),
-        (1, 1, 0)
-    );
+    assert_eq!((field(r, "stored"), field(r, "duplicates"), field(r, "quarantined")), (1, 1, 0));
     assert_eq!(s.count("SELECT count(*) FROM quarantine"), 0);
     assert_eq!(s.count("SELECT count(*) FROM process_records"), 2);
     // Nothing left to replay.

@@ -27,11 +27,7 @@ fn s_first_student() -> String {
 }
 
 fn run(s: &TestStore, q: &str, format: &str) -> String {
-    let out = s
-        .cmd(NOW)
-        .args(["sql", q, "--format", format])
-        .output()
-        .expect("run");
+    let out = s.cmd(NOW).args(["sql", q, "--format", format]).output().expect("run");
     ok(&out);
     String::from_utf8(out.stdout).expect("utf8")
 }
@@ -43,35 +39,24 @@ fn csv_uses_campus_time_decimals_as_stored_and_empty_nulls() {
     let text = run(&s, q, "csv");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "txn_id,ts,amount,merchant_id,location,big,third");
-    assert_eq!(
-        lines[1],
-        "T1,2025-09-01T07:42:13+08:00,12.50,,,true,4.166666666666667"
-    );
-    assert_eq!(
-        lines[2],
-        "T2,2025-09-01T07:42:13+08:00,3.00,M1,\"North, 1F\",false,1"
-    );
+    assert_eq!(lines[1], "T1,2025-09-01T07:42:13+08:00,12.50,,,true,4.166666666666667");
+    assert_eq!(lines[2], "T2,2025-09-01T07:42:13+08:00,3.00,M1,\"North, 1F\",false,1");
 }
 
 #[test]
 fn json_and_ndjson_use_numbers_and_nulls() {
     let s = store_with_cards();
-    let q = "SELECT txn_id, amount, merchant_id, CAST('2025-09-01' AS DATE) AS d FROM card_transactions ORDER BY txn_id";
+    let q =
+        "SELECT txn_id, amount, merchant_id, CAST('2025-09-01' AS DATE) AS d FROM card_transactions ORDER BY txn_id";
     let json: serde_json::Value = serde_json::from_str(&run(&s, q, "json")).expect("json array");
     assert_eq!(json[0]["amount"], serde_json::json!(12.5));
     assert_eq!(json[0]["merchant_id"], serde_json::Value::Null);
     assert_eq!(json[1]["d"], "2025-09-01");
     let nd = run(&s, q, "ndjson");
-    let lines: Vec<serde_json::Value> = nd
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("object"))
-        .collect();
+    let lines: Vec<serde_json::Value> = nd.lines().map(|l| serde_json::from_str(l).expect("object")).collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1]["txn_id"], "T2");
-    assert!(
-        nd.lines().next().expect("line").starts_with("{\"txn_id\""),
-        "column order kept"
-    );
+    assert!(nd.lines().next().expect("line").starts_with("{\"txn_id\""), "column order kept");
 }
 
 #[test]
@@ -83,14 +68,13 @@ fn fractional_seconds_only_when_not_zero() {
     let sid = s_first_student();
     std::fs::write(
         dir.join("access_events.csv"),
-        format!("event_id,student_id,ts,place_type,place_id,direction\nE1,{sid},2025-09-01T07:42:13.25+08:00,dorm,B1,in\n"),
+        format!(
+            "event_id,student_id,ts,place_type,place_id,direction\nE1,{sid},2025-09-01T07:42:13.25+08:00,dorm,B1,in\n"
+        ),
     )
     .expect("w");
     ok(&s.ingest(&[&dir]));
-    assert_eq!(
-        s.sql("SELECT ts FROM access_events")[1][0],
-        "2025-09-01T07:42:13.25+08:00"
-    );
+    assert_eq!(s.sql("SELECT ts FROM access_events")[1][0], "2025-09-01T07:42:13.25+08:00");
     let table = run(&s, "SELECT event_id FROM access_events", "table");
     assert!(table.contains("E1"));
 }

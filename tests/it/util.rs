@@ -23,9 +23,7 @@ pub struct TestStore {
 
 impl TestStore {
     pub fn new() -> Self {
-        TestStore {
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
+        TestStore { dir: tempfile::tempdir().expect("tempdir") }
     }
 
     pub fn path(&self) -> PathBuf {
@@ -39,12 +37,7 @@ impl TestStore {
 
     pub fn cmd(&self, now: &str) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_radar"));
-        c.arg("--store")
-            .arg(self.path())
-            .arg("--now")
-            .arg(now)
-            .arg("--tz")
-            .arg("Asia/Shanghai");
+        c.arg("--store").arg(self.path()).arg("--now").arg(now).arg("--tz").arg("Asia/Shanghai");
         c.env_remove("RADAR_FAILPOINT");
         c
     }
@@ -65,22 +58,10 @@ impl TestStore {
 
     /// Runs a query and returns the CSV rows (header first).
     pub fn sql(&self, query: &str) -> Vec<Vec<String>> {
-        let out = self
-            .cmd(NOW)
-            .args(["sql", query, "--format", "csv"])
-            .output()
-            .expect("run radar sql");
-        assert!(
-            out.status.success(),
-            "sql failed: {query}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(out.stdout.as_slice());
-        r.records()
-            .map(|rec| rec.expect("csv").iter().map(String::from).collect())
-            .collect()
+        let out = self.cmd(NOW).args(["sql", query, "--format", "csv"]).output().expect("run radar sql");
+        assert!(out.status.success(), "sql failed: {query}\n{}", String::from_utf8_lossy(&out.stderr));
+        let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(out.stdout.as_slice());
+        r.records().map(|rec| rec.expect("csv").iter().map(String::from).collect()).collect()
     }
 
     /// A single number from a query.
@@ -106,11 +87,7 @@ impl TestStore {
     pub fn versions(&self, table: &str) -> usize {
         let log = self.path().join(table).join("_delta_log");
         std::fs::read_dir(log)
-            .map(|d| {
-                d.filter_map(|e| e.ok())
-                    .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
-                    .count()
-            })
+            .map(|d| d.filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".json")).count())
             .unwrap_or(0)
     }
 }
@@ -131,21 +108,13 @@ pub fn stderr(out: &Output) -> String {
 
 /// Data rows of a CSV file (header excluded).
 pub fn csv_rows(path: &Path) -> usize {
-    csv::Reader::from_path(path)
-        .expect("open csv")
-        .records()
-        .count()
+    csv::Reader::from_path(path).expect("open csv").records().count()
 }
 
 /// The `ingest --format json` objects of a run.
 pub fn reports(out: &Output) -> Vec<serde_json::Value> {
-    serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not a JSON array ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            stderr(out)
-        )
-    })
+    serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout)
+        .unwrap_or_else(|e| panic!("not a JSON array ({e}): {}\n{}", String::from_utf8_lossy(&out.stdout), stderr(out)))
 }
 
 pub fn field(r: &serde_json::Value, k: &str) -> i64 {
