@@ -11,6 +11,9 @@ pub enum Error {
     /// Reading or checking input files.
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
+    /// Generating a campus (`radar generate`).
+    #[error(transparent)]
+    Generate(#[from] crate::generate::GenerateError),
     /// The Delta Lake store.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
@@ -35,6 +38,6 @@ pub enum Error {
 impl Error {
     /// Whether this is a usage or configuration error (exit code 2) rather than a failed job.
     pub fn is_config(&self) -> bool {
-        matches!(self, Error::Config { .. })
+        matches!(self, Error::Config { .. } | Error::Generate(crate::generate::GenerateError::Invalid { .. }))
     }
 }

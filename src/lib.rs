@@ -12,7 +12,7 @@
 //!    │
 //!    ▼
 //!  schema   the campus-records contract as data: kinds, columns, types, keys, sensitivity
-//!    │
+//!    │        └─ generate: a fabricated campus in the contract format + planted truth
 //!    ▼
 //!  ingest   read → check (reason codes, in contract order) → de-duplicate by key hash
 //!    │        ├─ good rows ───────────────► store: <kind>          (Delta table)
@@ -50,6 +50,7 @@
 pub mod cli;
 pub mod error;
 pub mod failpoint;
+pub mod generate;
 pub mod ingest;
 pub mod schema;
 pub mod store;

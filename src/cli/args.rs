@@ -35,8 +35,50 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Run a SQL query over the store's tables.
     Sql(SqlArgs),
-    /// Ingest the built-in sample campus into a fresh store and show what happened.
+    /// Ingest a freshly generated small campus into a fresh store and show what happened.
     Demo(DemoArgs),
+    /// Write a realistic fabricated campus (every record kind) with planted ground truth.
+    Generate(GenerateArgs),
+}
+
+/// `radar generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of students.
+    #[arg(long, default_value_t = 1_000)]
+    pub students: u32,
+    /// Number of weeks.
+    #[arg(long, default_value_t = 4)]
+    pub weeks: u32,
+    /// First day, `YYYY-MM-DD` (moved back to its Monday).
+    #[arg(long, default_value = "2025-09-08")]
+    pub start: String,
+    /// Seed: the same seed writes byte-identical files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output directory (created; files in it are overwritten).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// File format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: GenFormat,
+    /// Share of extra bad rows per file (e.g. 0.01), listed in truth/dirty.csv.
+    #[arg(long, default_value_t = 0.0)]
+    pub dirty: f64,
+    /// Worker threads.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+}
+
+/// Formats `radar generate` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenFormat {
+    /// CSV with a header row.
+    Csv,
+    /// One JSON object per line.
+    Ndjson,
+    /// Parquet (string columns).
+    Parquet,
 }
 
 /// `radar ingest`.
@@ -75,7 +117,7 @@ pub struct SqlArgs {
 /// `radar demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Directory of sample data to ingest.
+    /// Directory of campus files to ingest instead of a freshly generated campus.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Store for the demo (replaced if it is a radar store).

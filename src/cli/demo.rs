@@ -1,4 +1,5 @@
-//! `radar demo`: the sample campus into a fresh store, then what to try next.
+//! `radar demo`: a freshly generated small campus (or `--data DIR`) into a fresh store,
+//! then what to try next. The committed sample_data/ stays for the tests.
 
 use std::path::{Path, PathBuf};
 
@@ -8,57 +9,63 @@ use super::{usage, Failure, Settings};
 use crate::ingest::{self, Encoding, IngestOptions, NoProgress};
 use crate::store::{Store, MARKER};
 
-/// Where the committed sample data lives when run from a checkout.
-const SAMPLE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample_data/campus");
-/// The sample campus's "today": its two weeks end on 2025-09-21.
+/// The clock for `--data`: the committed sample campus's two weeks end on 2025-09-21.
 const SAMPLE_NOW: &str = "2025-09-22T08:00:00+08:00";
+/// The demo campus: small enough to generate and ingest in a few seconds.
+const DEMO_STUDENTS: u32 = 300;
+const DEMO_WEEKS: u32 = 3;
+const DEMO_SEED: u64 = 20250908;
 
 pub(super) async fn run(args: DemoArgs, s: &Settings) -> Result<(), Failure> {
-    let data = args.data.clone().unwrap_or_else(|| PathBuf::from(SAMPLE_DIR));
+    let (data, clock) = match &args.data {
+        Some(d) => (d.clone(), SAMPLE_NOW.to_string()),
+        None => generate_demo(&args.demo_store, s)?,
+    };
     if !data.is_dir() {
-        return Err(usage(
-            format!("no sample data at {}", data.display()),
-            "pass --data DIR",
-        ));
+        return Err(usage(format!("no sample data at {}", data.display()), "pass --data DIR"));
     }
     let root = &args.demo_store;
     fresh_store(root)?;
     let store = Store::open(root).map_err(crate::Error::from)?;
-    let now = crate::schema::time::parse_clock(SAMPLE_NOW, s.tz).unwrap_or(s.now);
-    let opts = IngestOptions {
-        kind: None,
-        encoding: Encoding::Utf8,
-        tz: s.tz,
-        now,
-        batch_rows: 65_536,
-    };
-    eprintln!(
-        "radar demo: ingesting {} into {} (clock {SAMPLE_NOW})",
-        data.display(),
-        root.display()
-    );
-    let outcome = ingest::ingest(&store, &[data], &opts, &NoProgress)
-        .await
-        .map_err(crate::Error::from)?;
-    let quiet = Settings {
-        quiet: false,
-        ..s.clone()
-    };
+    let now = crate::schema::time::parse_clock(&clock, s.tz).unwrap_or(s.now);
+    let opts = IngestOptions { kind: None, encoding: Encoding::Utf8, tz: s.tz, now, batch_rows: 65_536 };
+    eprintln!("radar demo: ingesting {} into {} (clock {clock})", data.display(), root.display());
+    let outcome = ingest::ingest(&store, &[data], &opts, &NoProgress).await.map_err(crate::Error::from)?;
+    let quiet = Settings { quiet: false, ..s.clone() };
     finish(&outcome, None, &quiet)?;
     let stored: u64 = outcome.reports.iter().map(|r| r.stored).sum();
     let quarantined: u64 = outcome.reports.iter().map(|r| r.quarantined).sum();
     let st = root.display();
-    println!(
-        "Stored {stored} rows in {} files; {quarantined} rows quarantined.",
-        outcome.reports.len()
-    );
+    println!("Stored {stored} rows in {} files; {quarantined} rows quarantined.", outcome.reports.len());
     println!();
     println!("Try next:");
     println!("  radar --store {st} sql \"SELECT kind, stored, quarantined FROM ingest_runs\"");
     println!("  radar --store {st} sql \"SELECT merchant_category, count(*) AS n, sum(amount) AS yuan FROM card_transactions GROUP BY 1 ORDER BY n DESC\"");
     println!("  radar --store {st} sql \"SELECT * FROM quarantine\" --format json");
-    println!("  radar --store {st} --now 2025-09-22 ingest sample_data/fixtures/bad_input");
+    println!("  radar generate --students 2000 --weeks 6 --dirty 0.01 --out campus-dirty");
     Ok(())
+}
+
+/// Generates the demo campus into `<demo-store>-input`; returns it and its clock.
+fn generate_demo(store: &Path, s: &Settings) -> Result<(PathBuf, String), Failure> {
+    let mut name = store.as_os_str().to_os_string();
+    name.push("-input");
+    let out = PathBuf::from(name);
+    let start = crate::schema::time::parse_date("2025-09-08").unwrap_or_default();
+    let o = crate::generate::GenerateOptions {
+        students: DEMO_STUDENTS,
+        weeks: DEMO_WEEKS,
+        start,
+        seed: DEMO_SEED,
+        out: out.clone(),
+        format: crate::generate::OutFormat::Csv,
+        dirty: 0.0,
+        tz: s.tz,
+        threads: 2,
+    };
+    eprintln!("radar demo: generating {DEMO_STUDENTS} students × {DEMO_WEEKS} weeks into {}", out.display());
+    let summary = crate::generate::generate(&o).map_err(crate::Error::from)?;
+    Ok((out, summary.now))
 }
 
 /// Removes an earlier demo store; refuses to touch a directory that is not a radar store.
@@ -68,10 +75,7 @@ fn fresh_store(root: &Path) -> Result<(), Failure> {
     }
     let empty = std::fs::read_dir(root).map(|mut d| d.next().is_none()).unwrap_or(false);
     if !empty && !root.join(MARKER).exists() {
-        return Err(usage(
-            format!("{} exists and is not a radar store", root.display()),
-            "pass --demo-store DIR",
-        ));
+        return Err(usage(format!("{} exists and is not a radar store", root.display()), "pass --demo-store DIR"));
     }
     std::fs::remove_dir_all(root)
         .map_err(|e| Failure::Job(anyhow::Error::from(e).context(format!("cannot remove {}", root.display()))))

@@ -6,6 +6,7 @@
 
 pub mod args;
 mod demo;
+mod generate_cmd;
 mod ingest_cmd;
 pub mod output;
 mod progress;
@@ -65,23 +66,15 @@ impl From<crate::Error> for Failure {
 }
 
 fn usage(what: impl Into<String>, hint: impl Into<String>) -> Failure {
-    Failure::Usage(
-        crate::Error::Config {
-            what: what.into(),
-            hint: hint.into(),
-        }
-        .into(),
-    )
+    Failure::Usage(crate::Error::Config { what: what.into(), hint: hint.into() }.into())
 }
 
 impl Settings {
     fn from_cli(cli: &Cli) -> Result<Settings, Failure> {
-        let tz: Tz = cli.tz.parse().map_err(|_| {
-            usage(
-                format!("unknown time zone `{}`", cli.tz),
-                "use an IANA name such as Asia/Shanghai",
-            )
-        })?;
+        let tz: Tz = cli
+            .tz
+            .parse()
+            .map_err(|_| usage(format!("unknown time zone `{}`", cli.tz), "use an IANA name such as Asia/Shanghai"))?;
         let now = match &cli.now {
             Some(s) => parse_clock(s, tz).ok_or_else(|| {
                 usage(
@@ -91,13 +84,7 @@ impl Settings {
             })?,
             None => chrono::Utc::now().timestamp_micros(),
         };
-        Ok(Settings {
-            store: cli.store.clone(),
-            tz,
-            now,
-            quiet: cli.quiet,
-            verbose: cli.verbose,
-        })
+        Ok(Settings { store: cli.store.clone(), tz, now, quiet: cli.quiet, verbose: cli.verbose })
     }
 
     /// Whether to draw progress bars: stderr is a terminal and not `-q`.
@@ -108,11 +95,7 @@ impl Settings {
 
 /// The default output format: a table for people, CSV for pipes.
 pub fn default_format(given: Option<OutputFormat>) -> OutputFormat {
-    given.unwrap_or(if std::io::stdout().is_terminal() {
-        OutputFormat::Table
-    } else {
-        OutputFormat::Csv
-    })
+    given.unwrap_or(if std::io::stdout().is_terminal() { OutputFormat::Table } else { OutputFormat::Csv })
 }
 
 /// Runs the command line and returns the process exit code.
@@ -144,10 +127,7 @@ fn report(e: anyhow::Error, code: u8) -> ExitCode {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -166,11 +146,7 @@ fn init_logging(quiet: bool, verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RADAR_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("campus_radar={level}")));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .without_time()
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
 }
 
 async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
@@ -178,5 +154,6 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
         Command::Ingest(a) => ingest_cmd::run(a, &settings).await,
         Command::Sql(a) => sql_cmd::run(a, &settings).await,
         Command::Demo(a) => demo::run(a, &settings).await,
+        Command::Generate(a) => generate_cmd::run(a, &settings),
     }
 }

@@ -1,0 +1,305 @@
+//! The ordered writer: workers generate blocks of students in parallel; blocks are written
+//! in student order, so the output does not depend on the number of threads.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Condvar, Mutex};
+
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+use super::dirty::{inject, Dirt, Entry};
+use super::encode::{csv, csv_header, encode, parquet_schema, Chunk};
+use super::sim::Out;
+use super::truth;
+use super::{dims, seeded, student, Campus, GenerateError, GenerateOptions, OutFormat, Stream, Summary};
+use crate::schema::time::{date_start, days_to_date, format_timestamp};
+use crate::schema::{KindSpec, ALL_KINDS};
+
+/// Students per block: fixed, so the dirty streams (one per block) do not depend on threads.
+const BLOCK: usize = 64;
+
+/// One encoded block: per kind the chunk and its dirty entries; truth lines.
+struct Done {
+    chunks: Vec<(Chunk, usize, Vec<Entry>)>,
+    failure: String,
+    distress: String,
+}
+
+enum Sink {
+    Text(BufWriter<File>, PathBuf),
+    Parquet(ArrowWriter<File>, PathBuf),
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> GenerateError + '_ {
+    move |source| GenerateError::Io { path: path.to_path_buf(), source }
+}
+
+fn create(path: &Path) -> Result<File, GenerateError> {
+    File::create(path).map_err(io(path))
+}
+
+struct Writer {
+    dir: PathBuf,
+    format: OutFormat,
+    sinks: Vec<Sink>,
+    rows: Vec<u64>,
+    dirty: String,
+    dirty_rows: u64,
+}
+
+impl Writer {
+    fn open(dir: &Path, format: OutFormat) -> Result<Writer, GenerateError> {
+        let ext = match format {
+            OutFormat::Csv => "csv",
+            OutFormat::Ndjson => "ndjson",
+            OutFormat::Parquet => "parquet",
+        };
+        let mut sinks = Vec::new();
+        for kind in ALL_KINDS.iter() {
+            let path = dir.join(format!("{}.{ext}", kind.name));
+            let file = create(&path)?;
+            sinks.push(match format {
+                OutFormat::Parquet => {
+                    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+                    let w = ArrowWriter::try_new(file, parquet_schema(kind), Some(props))
+                        .map_err(|e| GenerateError::Parquet { path: path.clone(), message: e.to_string() })?;
+                    Sink::Parquet(w, path)
+                }
+                _ => {
+                    let mut w = BufWriter::with_capacity(1 << 20, file);
+                    if format == OutFormat::Csv {
+                        w.write_all(&csv_header(kind)).map_err(io(&path))?;
+                    }
+                    Sink::Text(w, path)
+                }
+            });
+        }
+        Ok(Writer {
+            dir: dir.to_path_buf(),
+            format,
+            sinks,
+            rows: vec![0; ALL_KINDS.len()],
+            dirty: String::new(),
+            dirty_rows: 0,
+        })
+    }
+
+    fn put(&mut self, k: usize, chunk: Chunk, n: usize, entries: &[Entry]) -> Result<(), GenerateError> {
+        let name = self.file_name(k);
+        for (at, column, reason) in entries {
+            let row = self.rows[k] + *at as u64 + 1;
+            let line = match self.format {
+                OutFormat::Csv => (row + 1).to_string(),
+                OutFormat::Ndjson => row.to_string(),
+                OutFormat::Parquet => String::new(),
+            };
+            self.dirty.push_str(&format!("{name},{line},{row},{column},{reason}\n"));
+            self.dirty_rows += 1;
+        }
+        self.rows[k] += n as u64;
+        match (&mut self.sinks[k], chunk) {
+            (Sink::Text(w, p), Chunk::Bytes(b)) => w.write_all(&b).map_err(io(p)),
+            (Sink::Parquet(w, p), Chunk::Batch(b)) => {
+                w.write(&b).map_err(|e| GenerateError::Parquet { path: p.clone(), message: e.to_string() })
+            }
+            _ => Err(GenerateError::Bug("chunk and sink formats differ".into())),
+        }
+    }
+
+    fn file_name(&self, k: usize) -> String {
+        let path = match &self.sinks[k] {
+            Sink::Text(_, p) | Sink::Parquet(_, p) => p,
+        };
+        path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+    }
+
+    fn finish(self) -> Result<(Vec<(String, u64, u64)>, String, u64), GenerateError> {
+        let mut files = Vec::new();
+        for (k, sink) in self.sinks.into_iter().enumerate() {
+            let path = match sink {
+                Sink::Text(mut w, p) => {
+                    w.flush().map_err(io(&p))?;
+                    p
+                }
+                Sink::Parquet(w, p) => {
+                    w.close().map_err(|e| GenerateError::Parquet { path: p.clone(), message: e.to_string() })?;
+                    p
+                }
+            };
+            let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            let rel = path.strip_prefix(&self.dir).unwrap_or(&path).to_string_lossy().into_owned();
+            files.push((rel, self.rows[k], bytes));
+        }
+        Ok((files, self.dirty, self.dirty_rows))
+    }
+}
+
+/// Generates and writes everything.
+pub fn run(c: &Campus, o: &GenerateOptions) -> Result<Summary, GenerateError> {
+    let truth_dir = o.out.join("truth");
+    std::fs::create_dir_all(&truth_dir).map_err(io(&truth_dir))?;
+    let now = date_start(days_to_date(c.cal.end()), o.tz).unwrap_or(c.window.1 * 1_000_000);
+    let dirt = Dirt { rate: o.dirty, force: o.dirty > 0.0, bad_rows: o.format != OutFormat::Parquet, now, tz: o.tz };
+    let mut w = Writer::open(&o.out, o.format)?;
+    let dims = dims::dimensions(c);
+    let mut rng = seeded(o.seed, u64::MAX, Stream::Dirty);
+    for (k, kind) in ALL_KINDS.iter().enumerate().take(4) {
+        let (rows, entries) = if o.dirty > 0.0 {
+            inject(&dims.rows[k], kind, &dirt, &mut rng)
+        } else {
+            (dims.rows[k].clone(), Vec::new())
+        };
+        w.put(k, encode(&rows, kind, o.format), rows.len(), &entries)?;
+    }
+    let (failure, distress) = blocks(c, o, &dirt, &mut w)?;
+    let (files, dirty, dirty_rows) = w.finish()?;
+    write_truth(c, &truth_dir, &failure, &distress)?;
+    if o.dirty > 0.0 {
+        put(&truth_dir.join("dirty.csv"), format!("file,line,row,column,reason\n{dirty}").as_bytes())?;
+        gb18030(&o.out.join("gb18030"), &dims)?;
+    }
+    Ok(Summary { now: format_timestamp(now, o.tz), files, dirty_rows })
+}
+
+fn put(path: &Path, bytes: &[u8]) -> Result<(), GenerateError> {
+    std::fs::write(path, bytes).map_err(io(path))
+}
+
+fn write_truth(c: &Campus, dir: &Path, failure: &str, distress: &str) -> Result<(), GenerateError> {
+    let mut students = truth::STUDENTS_HEADER.to_string();
+    let mut lost = truth::LOST_HEADER.to_string();
+    for s in &c.people.students {
+        students.push_str(&truth::student_line(&s.id, &s.traits));
+        if let (Some(spell), "active") = (s.traits.lost, s.status) {
+            lost.push_str(&truth::lost_line(&s.id, spell));
+        }
+    }
+    put(&dir.join("students.csv"), students.as_bytes())?;
+    put(&dir.join("lost_contact.csv"), lost.as_bytes())?;
+    put(&dir.join("academic_failure.csv"), format!("{}{failure}", truth::FAILURE_HEADER).as_bytes())?;
+    put(&dir.join("distress.csv"), format!("{}{distress}", truth::DISTRESS_HEADER).as_bytes())?;
+    put(&dir.join("README.md"), truth::README.as_bytes())
+}
+
+/// GB18030 copies of the (clean) dimension files.
+fn gb18030(dir: &Path, dims: &Out) -> Result<(), GenerateError> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    for (k, kind) in ALL_KINDS.iter().enumerate().take(4) {
+        let mut text = csv_header(kind);
+        text.extend(csv(&dims.rows[k]));
+        let utf8 = String::from_utf8_lossy(&text);
+        let (bytes, _, _) = encoding_rs::GB18030.encode(&utf8);
+        put(&dir.join(format!("{}.csv", kind.name)), &bytes)?;
+    }
+    Ok(())
+}
+
+fn make_block(c: &Campus, o: &GenerateOptions, dirt: &Dirt, b: usize) -> Done {
+    let mut out = Out::new();
+    let students = &c.people.students;
+    for s in students.iter().skip(b * BLOCK).take(BLOCK) {
+        student::simulate(c, s, &mut out);
+    }
+    let mut rng = seeded(o.seed, b as u64, Stream::Dirty);
+    let chunks = ALL_KINDS
+        .iter()
+        .enumerate()
+        .map(|(k, kind): (usize, &&'static KindSpec)| {
+            if k < 4 {
+                return (encode(&out.rows[k], kind, o.format), 0, Vec::new());
+            }
+            let d = Dirt { force: dirt.force && b == 0, ..*dirt };
+            let (rows, entries) = if o.dirty > 0.0 {
+                inject(&out.rows[k], kind, &d, &mut rng)
+            } else {
+                (std::mem::take(&mut out.rows[k]), Vec::new())
+            };
+            (encode(&rows, kind, o.format), rows.len(), entries)
+        })
+        .collect();
+    Done { chunks, failure: out.failure, distress: out.distress }
+}
+
+/// Runs the workers and writes their blocks in order; returns the truth lines.
+fn blocks(c: &Campus, o: &GenerateOptions, dirt: &Dirt, w: &mut Writer) -> Result<(String, String), GenerateError> {
+    let n = c.people.students.len().div_ceil(BLOCK);
+    let next = AtomicUsize::new(0);
+    let written = (Mutex::new(0usize), Condvar::new());
+    let ahead = 4 * o.threads.max(1);
+    let (tx, rx) = mpsc::channel::<(usize, Done)>();
+    let mut failure = String::new();
+    let mut distress = String::new();
+    std::thread::scope(|scope| -> Result<(), GenerateError> {
+        for _ in 0..o.threads.max(1) {
+            let tx = tx.clone();
+            let (next, written) = (&next, &written);
+            scope.spawn(move || loop {
+                let b = next.fetch_add(1, Ordering::SeqCst);
+                if b >= n {
+                    break;
+                }
+                // Bounded look-ahead keeps memory flat while a slow block is pending.
+                if let Ok(mut g) = written.0.lock() {
+                    while b >= *g + ahead {
+                        g = match written.1.wait(g) {
+                            Ok(g) => g,
+                            Err(_) => return,
+                        };
+                    }
+                }
+                if tx.send((b, make_block(c, o, dirt, b))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let result = drain(rx, n, w, &mut failure, &mut distress, &written);
+        // Release workers waiting for their turn, also after a write error.
+        if let Ok(mut g) = written.0.lock() {
+            *g = usize::MAX / 2;
+        }
+        written.1.notify_all();
+        result
+    })?;
+    Ok((failure, distress))
+}
+
+type Turn = (Mutex<usize>, Condvar);
+
+fn drain(
+    rx: mpsc::Receiver<(usize, Done)>,
+    n: usize,
+    w: &mut Writer,
+    failure: &mut String,
+    distress: &mut String,
+    written: &Turn,
+) -> Result<(), GenerateError> {
+    let mut pending = BTreeMap::new();
+    let mut want = 0;
+    for (b, done) in rx.iter() {
+        pending.insert(b, done);
+        while let Some(done) = pending.remove(&want) {
+            for (k, (chunk, rows, entries)) in done.chunks.into_iter().enumerate() {
+                if k >= 4 {
+                    w.put(k, chunk, rows, &entries)?;
+                }
+            }
+            failure.push_str(&done.failure);
+            distress.push_str(&done.distress);
+            want += 1;
+            if let Ok(mut g) = written.0.lock() {
+                *g = want;
+            }
+            written.1.notify_all();
+        }
+    }
+    if want < n {
+        return Err(GenerateError::Bug(format!("only {want} of {n} blocks were generated")));
+    }
+    Ok(())
+}
