@@ -1,11 +1,8 @@
 //! `radar ingest`: files → store, a summary per file.
 
 use std::io::Write;
-use std::sync::Arc;
 
 use anyhow::Context;
-use arrow::array::{Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
-use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 
 use super::args::{IngestArgs, OutputFormat};
 use super::output::write_batches;
@@ -58,7 +55,7 @@ pub(super) fn finish(outcome: &IngestOutcome, format: Option<OutputFormat>, s: &
         eprintln!("radar: {}", r.error.as_deref().unwrap_or("failed"));
     }
     if let Some(format) = format {
-        let batch = reports_batch(&outcome.reports).context("formatting the summary")?;
+        let batch = crate::ingest::runs::to_batch(&outcome.reports).context("formatting the summary")?;
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         write_batches(&mut out, &[batch], format, s.tz).context("writing output")?;
         out.flush().context("writing output")?;
@@ -91,42 +88,4 @@ fn summary_line(r: &FileReport) -> String {
         line.push_str(" — FAILED");
     }
     line
-}
-
-fn reports_batch(reports: &[FileReport]) -> Result<RecordBatch, arrow::error::ArrowError> {
-    let text = |f: fn(&FileReport) -> String| Arc::new(StringArray::from_iter_values(reports.iter().map(f)));
-    let int = |f: fn(&FileReport) -> u64| Arc::new(Int64Array::from_iter_values(reports.iter().map(|r| f(r) as i64)));
-    let s = |n: &str| Field::new(n, DataType::Utf8, true);
-    let i = |n: &str| Field::new(n, DataType::Int64, false);
-    let schema = Schema::new(vec![
-        s("run_id"),
-        Field::new("started_at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
-        s("file"),
-        s("kind"),
-        i("rows_read"),
-        i("stored"),
-        i("duplicates"),
-        i("quarantined"),
-        s("status"),
-        s("error"),
-        s("quarantined_by_reason"),
-    ]);
-    RecordBatch::try_new(
-        Arc::new(schema),
-        vec![
-            text(|r| r.run_id.clone()),
-            Arc::new(
-                TimestampMicrosecondArray::from_iter_values(reports.iter().map(|r| r.started_at)).with_timezone("UTC"),
-            ),
-            text(|r| r.file.clone()),
-            text(|r| r.kind.clone()),
-            int(|r| r.rows_read),
-            int(|r| r.stored),
-            int(|r| r.duplicates),
-            int(|r| r.quarantined),
-            text(|r| r.status.clone()),
-            Arc::new(StringArray::from_iter(reports.iter().map(|r| r.error.clone()))),
-            text(|r| serde_json::to_string(&r.quarantined_by_reason).unwrap_or_default()),
-        ],
-    )
 }

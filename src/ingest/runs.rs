@@ -96,9 +96,18 @@ pub async fn record(store: &Store, reports: &[FileReport]) -> Result<(), StoreEr
     if reports.is_empty() {
         return Ok(());
     }
+    let batch = to_batch(reports)?;
+    let table = store.ensure(INGEST_RUNS, &schema()).await?;
+    crate::failpoint::hit("during_run_log");
+    store.append(table, INGEST_RUNS, vec![batch]).await?;
+    Ok(())
+}
+
+/// Reports as an `ingest_runs` batch (also what `radar ingest --format` prints).
+pub fn to_batch(reports: &[FileReport]) -> Result<RecordBatch, arrow::error::ArrowError> {
     let text = |f: fn(&FileReport) -> String| Arc::new(StringArray::from_iter_values(reports.iter().map(f)));
     let int = |f: fn(&FileReport) -> u64| Arc::new(Int64Array::from_iter_values(reports.iter().map(|r| f(r) as i64)));
-    let batch = RecordBatch::try_new(
+    RecordBatch::try_new(
         schema(),
         vec![
             text(|r| r.run_id.clone()),
@@ -116,9 +125,5 @@ pub async fn record(store: &Store, reports: &[FileReport]) -> Result<(), StoreEr
             text(|r| serde_json::to_string(&r.quarantined_by_reason).unwrap_or_default()),
             text(|r| r.source_hash.clone()),
         ],
-    )?;
-    let table = store.ensure(INGEST_RUNS, &schema()).await?;
-    crate::failpoint::hit("during_run_log");
-    store.append(table, INGEST_RUNS, vec![batch]).await?;
-    Ok(())
+    )
 }
