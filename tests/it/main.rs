@@ -5,6 +5,7 @@ mod crash;
 mod demo;
 mod errors;
 mod formats;
+mod generate;
 mod interop;
 mod kinds;
 mod replay;
