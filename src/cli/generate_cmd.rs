@@ -10,6 +10,11 @@ use crate::schema::time::parse_date;
 pub(super) fn options(a: &GenerateArgs, s: &Settings) -> Result<GenerateOptions, Failure> {
     let start = parse_date(&a.start)
         .ok_or_else(|| usage(format!("--start `{}` is not a date", a.start), "use YYYY-MM-DD, e.g. 2025-09-08"))?;
+    let weekday = chrono::Datelike::weekday(&start).num_days_from_monday();
+    if weekday != 0 && !s.quiet {
+        let monday = start - chrono::Days::new(u64::from(weekday));
+        eprintln!("radar generate: weeks start on Monday; starting on {monday} instead of {start}");
+    }
     Ok(GenerateOptions {
         students: a.students,
         weeks: a.weeks,

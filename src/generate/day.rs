@@ -5,10 +5,9 @@
 
 use rand::Rng;
 
-use super::calendar::{weekday, DayKind, Local, DAY, HOUR};
+use super::calendar::{DayKind, Local, DAY, HOUR};
 use super::catalog::{CANTEENS, GATES, LMS_TYPES};
 use super::courses::{Session, PERIODS};
-use super::people::pick;
 use super::sim::Sim;
 
 /// A class the student sat in: period, start, end, place, late.
@@ -35,12 +34,15 @@ impl Sim<'_> {
         };
         self.arrive(leave);
         self.teaching_blocks(&sat);
-        let lunch = self.lunch(day, weekend, f, &sat);
+        if kind == DayKind::Exam {
+            self.exams(day);
+        }
+        self.lunch(day, weekend, f, &sat);
         self.library(day, kind, f, &sat);
         self.gym(day, weekend);
         self.dinner(day, f);
-        self.shops(day, weekend, lunch);
-        self.night(day, f, lunch);
+        self.shops(day, weekend);
+        self.night(day, f);
         self.learning(day, weekend, f, due_soon);
     }
 
@@ -135,9 +137,27 @@ impl Sim<'_> {
         }
     }
 
-    fn lunch(&mut self, day: i32, weekend: bool, f: f64, sat: &[Sat]) -> Option<Local> {
+    /// Exam days: the student walks into the exam hall of each exam of the day.
+    fn exams(&mut self, day: i32) {
+        let term = match self.term {
+            Some(t) => t,
+            None => return,
+        };
+        for ci in self.current_courses() {
+            let t = self.c.cur.exam_time(ci, term);
+            if t.div_euclid(DAY) == i64::from(day) {
+                let place = self.c.cur.courses[ci].place.clone();
+                let before = self.rng.random_range(300..1_500);
+                self.access(t - before, place.0, &place.1, "in");
+                let after = self.rng.random_range(5_400..7_200);
+                self.access(t + after, place.0, &place.1, "out");
+            }
+        }
+    }
+
+    fn lunch(&mut self, day: i32, weekend: bool, f: f64, sat: &[Sat]) {
         if !self.chance(0.92 * (0.5 + 0.5 * f)) {
-            return None;
+            return;
         }
         let morning_end = sat.iter().filter(|c| c.0 == 2).map(|c| c.2).max();
         let t = match morning_end {
@@ -156,7 +176,6 @@ impl Sim<'_> {
                 self.net(tin + 60, tout - 60);
             }
         }
-        Some(t)
     }
 
     fn library(&mut self, day: i32, kind: DayKind, f: f64, sat: &[Sat]) {
@@ -211,7 +230,7 @@ impl Sim<'_> {
         }
     }
 
-    fn shops(&mut self, day: i32, weekend: bool, _lunch: Option<Local>) {
+    fn shops(&mut self, day: i32, weekend: bool) {
         let t = &self.s.traits;
         let shop = if t.hardship { 0.14 } else { 0.38 };
         let spend = t.spend;
@@ -263,7 +282,7 @@ impl Sim<'_> {
     /// Evening return and the night online: late returns and sessions after midnight for
     /// night owls and students in distress; a session may run across midnight and across
     /// the Sunday-to-Monday week boundary.
-    fn night(&mut self, day: i32, f: f64, _lunch: Option<Local>) {
+    fn night(&mut self, day: i32, f: f64) {
         let t = &self.s.traits;
         let owl = t.night_owl;
         let Some(d) = self.s.dorm.clone() else {
@@ -288,7 +307,6 @@ impl Sim<'_> {
         } else {
             self.net(start, sleep);
         }
-        let _ = weekday(day);
     }
 
     fn learning(&mut self, day: i32, weekend: bool, f: f64, due_soon: bool) {
@@ -309,9 +327,7 @@ impl Sim<'_> {
             if id.starts_with("PE") {
                 continue;
             }
-            let names: Vec<&str> = LMS_TYPES.iter().map(|x| x.0).collect();
-            let w: Vec<u32> = LMS_TYPES.iter().map(|x| x.1).collect();
-            let kind = pick(&mut self.rng, &names, &w);
+            let kind = lms_type(self.rng.random_range(0..100));
             let clicks = 1 + (-(1.0 - self.rng.random::<f64>()).ln() * 6.0) as i64;
             // The English platform exports daily totals at 00:00 of the day.
             let t = if id.starts_with("EN1") {
@@ -322,4 +338,15 @@ impl Sim<'_> {
             self.lms(t, &id, kind, clicks);
         }
     }
+}
+
+/// An LMS activity type from a number in 0..100, by the catalogue's weights.
+fn lms_type(mut x: u32) -> &'static str {
+    for (name, w) in LMS_TYPES {
+        if x < *w {
+            return name;
+        }
+        x -= w;
+    }
+    LMS_TYPES[0].0
 }

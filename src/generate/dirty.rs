@@ -196,3 +196,53 @@ fn future(row: &[&str], kind: &KindSpec, d: &Dirt) -> Option<(usize, String, &'s
     let v = if kind.columns[i].ty == ColType::Date { v[..10].to_string() } else { v };
     Some((i, v, "future_timestamp"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::ALL_KINDS;
+
+    fn reason(f: Defect) -> &'static str {
+        match f {
+            Defect::Fields | Defect::Encoding => "bad_row",
+            Defect::Missing => "missing_required",
+            Defect::Enum => "bad_enum",
+            Defect::Number => "bad_number",
+            Defect::Timestamp => "bad_timestamp",
+            Defect::EndBefore => "end_before_start",
+            Defect::Amount => "non_positive_amount",
+            Defect::Range => "out_of_range",
+            Defect::Future => "future_timestamp",
+            Defect::Unknown => "unknown_student",
+            Defect::Duplicate => "duplicate",
+        }
+    }
+
+    #[test]
+    fn every_reason_code_has_a_defect_and_duplicates_only_for_append_only_events() {
+        let mut seen: Vec<&str> = ALL_KINDS.iter().flat_map(|k| defects(k, true)).map(reason).collect();
+        seen.sort();
+        seen.dedup();
+        let mut want: Vec<&str> = crate::schema::Reason::ALL.iter().map(|r| r.code()).collect();
+        want.push("duplicate");
+        want.sort();
+        assert_eq!(seen, want);
+        for k in ALL_KINDS.iter() {
+            assert_eq!(defects(k, true).contains(&Defect::Duplicate), k.mode == Mode::Event, "{}", k.name);
+            assert!(!defects(k, false).contains(&Defect::Fields));
+        }
+    }
+
+    #[test]
+    fn a_defect_changes_one_cell_and_gives_the_key_a_fresh_value() {
+        let Some(kind) = KindSpec::by_name("card_transactions") else { return };
+        let row = ["T1", "S1", "2025-09-08 07:00:00", "5.00", "purchase", "canteen", "CT1-W01", "一食堂"];
+        let d = Dirt { rate: 0.0, force: false, bad_rows: true, now: 0, tz: chrono_tz::Asia::Shanghai };
+        let made = make(Defect::Amount, &row, kind, &d, 3);
+        let Some((cells, broken, column, reason)) = made else { panic!("no row") };
+        assert_eq!((column, reason, broken), ("amount", "non_positive_amount", None));
+        assert_eq!(cells[0], "T1-x3");
+        let changed = cells.iter().zip(row).skip(1).filter(|(a, b)| a.as_str() != *b).count();
+        assert_eq!(changed, 1);
+    }
+}

@@ -44,9 +44,10 @@ fall after the window.
 
 From `first_day` 00:00 to the end of `last_day` (local, at least 3 days) the student has
 no record of any kind in any file: no card, access, network, LMS, attendance, coursework,
-loan, participation, process record, assessment, award or grade row with a time or date
-in the spell (the student has left campus without a word; the roll-call system records
-sign-ins only).
+loan, participation, process record, assessment, award or grade row whose event time or
+date (every timestamp column but a coursework `due_at`, which is a deadline, not a trace)
+falls in the spell. The student has left campus without a word; the roll-call system
+records sign-ins only, so no `absent` rows either. Spells lie inside the window.
 
 ## academic_failure.csv — one row per student and term with ≥ 6 failed credits
 `student_id, term, attempted_credits, failed_credits`
