@@ -189,8 +189,7 @@ fn add_staff(p: &mut People, rng: &mut impl Rng, role: &'static str, college: &s
 }
 
 fn add_fixed_staff(p: &mut People, rng: &mut impl Rng) {
-    for c in 0..p.colleges {
-        let college = COLLEGES[c].0;
+    for (c, (college, _)) in COLLEGES.iter().enumerate().take(p.colleges) {
         add_staff(p, rng, "leader", college, "");
         add_staff(p, rng, "party_secretary", college, &format!("D{:02}", c + 1));
     }

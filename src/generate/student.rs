@@ -44,7 +44,7 @@ impl Sim<'_> {
         let away = match kind {
             DayKind::Vacation => !s.traits.stays,
             // Most students travel on public holidays.
-            DayKind::Holiday => !s.traits.stays && s.idx % 3 != 0,
+            DayKind::Holiday => !s.traits.stays && !s.idx.is_multiple_of(3),
             _ => false,
         };
         if away {

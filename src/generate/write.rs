@@ -30,9 +30,12 @@ struct Done {
     distress: String,
 }
 
+/// Per file (relative path, rows, bytes), the dirty.csv lines and their number.
+type Written = (Vec<(String, u64, u64)>, String, u64);
+
 enum Sink {
     Text(BufWriter<File>, PathBuf),
-    Parquet(ArrowWriter<File>, PathBuf),
+    Parquet(Box<ArrowWriter<File>>, PathBuf),
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> GenerateError + '_ {
@@ -68,7 +71,7 @@ impl Writer {
                     let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
                     let w = ArrowWriter::try_new(file, parquet_schema(kind), Some(props))
                         .map_err(|e| GenerateError::Parquet { path: path.clone(), message: e.to_string() })?;
-                    Sink::Parquet(w, path)
+                    Sink::Parquet(Box::new(w), path)
                 }
                 _ => {
                     let mut w = BufWriter::with_capacity(1 << 20, file);
@@ -118,7 +121,7 @@ impl Writer {
         path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
     }
 
-    fn finish(self) -> Result<(Vec<(String, u64, u64)>, String, u64), GenerateError> {
+    fn finish(self) -> Result<Written, GenerateError> {
         let mut files = Vec::new();
         for (k, sink) in self.sinks.into_iter().enumerate() {
             let path = match sink {
