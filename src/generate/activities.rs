@@ -4,6 +4,7 @@
 use rand::Rng;
 
 use super::calendar::{Calendar, DayKind, Local, DAY, HOUR};
+use super::rows::push_date;
 use super::{seeded, Stream};
 
 /// An activity.
@@ -58,7 +59,9 @@ pub fn build(cal: &Calendar, students: u32, seed: u64) -> (Vec<Activity>, Vec<st
         let mut week: Vec<Activity> = (0..n).map(|_| one(&mut rng, monday)).collect();
         week.sort_by_key(|a| a.start);
         for a in &mut week {
-            a.id = format!("ACT{}{:05}", monday / 7, all.len() + 1);
+            let mut date = String::new();
+            push_date(&mut date, monday);
+            a.id = format!("ACT{}{:05}", date.replace('-', ""), all.len() + 1);
             all.push(a.clone());
         }
         weeks.push(first..all.len());

@@ -19,6 +19,8 @@ pub enum Chunk {
     Bytes(Vec<u8>),
     /// A Parquet row group's worth of rows.
     Batch(RecordBatch),
+    /// Arrow refused the batch (a bug: the schema is built from the same columns).
+    Failed(String),
 }
 
 /// Encodes rows in a format.
@@ -26,7 +28,7 @@ pub fn encode(rows: &Rows, kind: &KindSpec, format: OutFormat) -> Chunk {
     match format {
         OutFormat::Csv => Chunk::Bytes(csv(rows)),
         OutFormat::Ndjson => Chunk::Bytes(ndjson(rows, kind)),
-        OutFormat::Parquet => Chunk::Batch(batch(rows, kind)),
+        OutFormat::Parquet => batch(rows, kind).map_or_else(|e| Chunk::Failed(e.to_string()), Chunk::Batch),
     }
 }
 
@@ -145,7 +147,7 @@ pub fn parquet_schema(kind: &KindSpec) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-fn batch(rows: &Rows, kind: &KindSpec) -> RecordBatch {
+fn batch(rows: &Rows, kind: &KindSpec) -> Result<RecordBatch, arrow::error::ArrowError> {
     let cols: Vec<ArrayRef> = (0..rows.width)
         .map(|c| {
             let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 12);
@@ -158,5 +160,5 @@ fn batch(rows: &Rows, kind: &KindSpec) -> RecordBatch {
             Arc::new(b.finish()) as ArrayRef
         })
         .collect();
-    RecordBatch::try_new(parquet_schema(kind), cols).unwrap_or_else(|_| RecordBatch::new_empty(parquet_schema(kind)))
+    RecordBatch::try_new(parquet_schema(kind), cols)
 }

@@ -17,6 +17,9 @@
 //! written in student order. The truth files are described in [`truth::README`].
 //! The ingest clock to use is the Monday after the last week, 00:00 local
 //! ([`Summary::now`]): no event is later, so nothing is a `future_timestamp`.
+//!
+//! Benchmark (results in `benches/results-generate.md`):
+//! `/usr/bin/time -v radar generate --students 30000 --weeks 20 --seed 1 --out /tmp/bench-gen`
 
 mod academic;
 mod activities;

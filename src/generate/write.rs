@@ -110,6 +110,7 @@ impl Writer {
             (Sink::Parquet(w, p), Chunk::Batch(b)) => {
                 w.write(&b).map_err(|e| GenerateError::Parquet { path: p.clone(), message: e.to_string() })
             }
+            (_, Chunk::Failed(e)) => Err(GenerateError::Bug(format!("{name}: {e}"))),
             _ => Err(GenerateError::Bug("chunk and sink formats differ".into())),
         }
     }
@@ -148,6 +149,7 @@ pub fn run(c: &Campus, o: &GenerateOptions) -> Result<Summary, GenerateError> {
     std::fs::create_dir_all(&truth_dir).map_err(io(&truth_dir))?;
     let now = date_start(days_to_date(c.cal.end()), o.tz).unwrap_or(c.window.1 * 1_000_000);
     let dirt = Dirt { rate: o.dirty, force: o.dirty > 0.0, bad_rows: o.format != OutFormat::Parquet, now, tz: o.tz };
+    remove_stale(&o.out, o.dirty > 0.0)?;
     let mut w = Writer::open(&o.out, o.format)?;
     let dims = dims::dimensions(c);
     let mut rng = seeded(o.seed, u64::MAX, Stream::Dirty);
@@ -167,6 +169,35 @@ pub fn run(c: &Campus, o: &GenerateOptions) -> Result<Summary, GenerateError> {
         gb18030(&o.out.join("gb18030"), &dims)?;
     }
     Ok(Summary { now: format_timestamp(now, o.tz), files, dirty_rows })
+}
+
+/// Removes what an earlier run into the same directory left and this one would not
+/// overwrite (contract files of another format, dirty lists and copies), so an ingest of
+/// the directory sees exactly this campus.
+fn remove_stale(dir: &Path, dirty: bool) -> Result<(), GenerateError> {
+    let mut stale: Vec<PathBuf> = Vec::new();
+    for kind in ALL_KINDS.iter() {
+        for ext in ["csv", "ndjson", "parquet"] {
+            stale.push(dir.join(format!("{}.{ext}", kind.name)));
+        }
+        if !dirty {
+            stale.push(dir.join("gb18030").join(format!("{}.csv", kind.name)));
+        }
+    }
+    if !dirty {
+        stale.push(dir.join("truth").join("dirty.csv"));
+    }
+    for p in stale {
+        match std::fs::remove_file(&p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(GenerateError::Io { path: p, source: e }),
+            _ => {}
+        }
+    }
+    if !dirty {
+        // Only an empty directory is removed; anything else in it is the user's.
+        let _ = std::fs::remove_dir(dir.join("gb18030"));
+    }
+    Ok(())
 }
 
 fn put(path: &Path, bytes: &[u8]) -> Result<(), GenerateError> {
