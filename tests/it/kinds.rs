@@ -3,6 +3,8 @@
 
 use crate::util::*;
 
+/// The contract's kinds, spelled out here on purpose rather than taken from
+/// `schema::ALL_KINDS`: a kind dropped from the schema must fail this test.
 const KINDS: [&str; 16] = [
     "students",
     "staff",
