@@ -210,11 +210,15 @@ pub async fn ingest(
             }
         }
     }
-    for f in &inputs {
+    for (i, f) in inputs.iter().enumerate() {
         let report = ingest_file(&mut ctx, f, progress).await;
         progress.file_finished(&report);
         runs::record(store, std::slice::from_ref(&report)).await?;
         outcome.reports.push(report);
+        // Only one kind's key set is held at a time: memory stays that of the largest kind.
+        if !inputs[i + 1..].iter().any(|g| g.kind.name == f.kind.name) {
+            ctx.keys.remove(f.kind.name);
+        }
     }
     let failed: Vec<FileReport> = outcome.reports.iter().filter(|r| r.kind.is_empty()).cloned().collect();
     runs::record(store, &failed).await?;
