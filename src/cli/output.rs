@@ -29,13 +29,10 @@ pub fn cell_text(array: &ArrayRef, row: usize, tz: Tz) -> Option<String> {
         DataType::Boolean => array.as_boolean().value(row).to_string(),
         DataType::Date32 => days_to_date(array.as_primitive::<arrow::datatypes::Date32Type>().value(row)).to_string(),
         DataType::Timestamp(_, zone) => timestamp_text(array, row, zone.is_some(), tz)?,
-        DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32 => {
+        DataType::Int64 => array.as_primitive::<Int64Type>().value(row).to_string(),
+        DataType::UInt64 => array.as_primitive::<arrow::datatypes::UInt64Type>().value(row).to_string(),
+        t if is_integer(t) => {
+            // Not reached through write_batches, which widens integers once per batch.
             let a = arrow::compute::cast(array, &DataType::Int64).ok()?;
             a.as_primitive::<Int64Type>().value(row).to_string()
         }
@@ -59,10 +56,52 @@ fn float_text(v: f64) -> String {
     }
 }
 
+fn is_integer(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+            | DataType::UInt64
+    )
+}
+
+/// The type a column is rendered from: integers widened to 64 bits, timestamps in
+/// microseconds, so that each cell is read directly rather than cast per cell.
+fn render_type(t: &DataType) -> Option<DataType> {
+    match t {
+        DataType::Timestamp(TimeUnit::Microsecond, _) | DataType::Int64 | DataType::UInt64 => None,
+        DataType::Timestamp(_, zone) => Some(DataType::Timestamp(TimeUnit::Microsecond, zone.clone())),
+        t if is_integer(t) => Some(DataType::Int64),
+        _ => None,
+    }
+}
+
+/// A batch's columns, cast once to their render types.
+fn render_columns(batch: &RecordBatch) -> Vec<ArrayRef> {
+    batch
+        .columns()
+        .iter()
+        .map(|c| match render_type(c.data_type()) {
+            Some(t) => arrow::compute::cast(c, &t).unwrap_or_else(|_| c.clone()),
+            None => c.clone(),
+        })
+        .collect()
+}
+
 fn timestamp_text(array: &ArrayRef, row: usize, zoned: bool, tz: Tz) -> Option<String> {
-    let zone = if zoned { Some("UTC".into()) } else { None };
-    let a = arrow::compute::cast(array, &DataType::Timestamp(TimeUnit::Microsecond, zone)).ok()?;
-    let micros = a.as_primitive::<TimestampMicrosecondType>().value(row);
+    let micros = match array.as_primitive_opt::<TimestampMicrosecondType>() {
+        Some(a) => a.value(row),
+        None => {
+            let zone = array_zone(array);
+            let a = arrow::compute::cast(array, &DataType::Timestamp(TimeUnit::Microsecond, zone)).ok()?;
+            a.as_primitive::<TimestampMicrosecondType>().value(row)
+        }
+    };
     if zoned {
         return Some(format_timestamp(micros, tz));
     }
@@ -71,20 +110,20 @@ fn timestamp_text(array: &ArrayRef, row: usize, zoned: bool, tz: Tz) -> Option<S
     Some(s.trim_end_matches("+00:00").to_string())
 }
 
+fn array_zone(array: &ArrayRef) -> Option<std::sync::Arc<str>> {
+    match array.data_type() {
+        DataType::Timestamp(_, zone) => zone.clone(),
+        _ => None,
+    }
+}
+
 /// One cell as JSON: numbers (decimals too) as numbers, null as `null`.
 pub fn cell_json(array: &ArrayRef, row: usize, tz: Tz) -> Json {
     if array.is_null(row) {
         return Json::Null;
     }
     match array.data_type() {
-        DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64 => cell_text(array, row, tz)
+        t if is_integer(t) => cell_text(array, row, tz)
             .and_then(|s| s.parse::<i128>().ok())
             .and_then(|v| i64::try_from(v).ok().map(Json::from).or_else(|| u64::try_from(v).ok().map(Json::from)))
             .unwrap_or(Json::Null),
@@ -117,8 +156,9 @@ pub fn write_batches(
             let mut w = csv::Writer::from_writer(out);
             w.write_record(&names)?;
             for b in batches {
+                let cols = render_columns(b);
                 for r in 0..b.num_rows() {
-                    w.write_record(b.columns().iter().map(|c| cell_text(c, r, tz).unwrap_or_default()))?;
+                    w.write_record(cols.iter().map(|c| cell_text(c, r, tz).unwrap_or_default()))?;
                 }
             }
             w.flush()
@@ -128,8 +168,9 @@ pub fn write_batches(
             let mut t = comfy_table::Table::new();
             t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY).set_header(&names);
             for b in batches {
+                let cols = render_columns(b);
                 for r in 0..b.num_rows() {
-                    t.add_row(b.columns().iter().map(|c| cell_text(c, r, tz).unwrap_or_default()));
+                    t.add_row(cols.iter().map(|c| cell_text(c, r, tz).unwrap_or_default()));
                 }
             }
             writeln!(out, "{t}")
@@ -158,6 +199,7 @@ fn write_json(
     }
     let mut first = true;
     for b in batches {
+        let cols = render_columns(b);
         for r in 0..b.num_rows() {
             if array && !first {
                 write!(out, ",")?;
@@ -165,7 +207,7 @@ fn write_json(
             first = false;
             // Objects are written by hand to keep the columns' order.
             write!(out, "{{")?;
-            for (i, c) in b.columns().iter().enumerate() {
+            for (i, c) in cols.iter().enumerate() {
                 let sep = if i > 0 { "," } else { "" };
                 write!(out, "{sep}{}:{}", keys[i], cell_json(c, r, tz))?;
             }

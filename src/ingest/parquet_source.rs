@@ -110,11 +110,10 @@ impl ParquetSource {
 fn column_texts(array: &ArrayRef, tz: Tz) -> Result<Vec<Option<String>>, String> {
     let n = array.len();
     match array.data_type() {
-        DataType::Timestamp(unit, zone) => {
+        DataType::Timestamp(_, zone) => {
             let ts = arrow::compute::cast(array, &DataType::Timestamp(TimeUnit::Microsecond, zone.clone()))
                 .map_err(|e| e.to_string())?;
             let ts = ts.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
-            let _ = unit;
             Ok((0..n)
                 .map(|i| {
                     ts.is_valid(i).then(|| {

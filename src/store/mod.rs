@@ -186,12 +186,11 @@ impl Appender {
         crate::failpoint::hit("after_batch_write");
         let snapshot = table.snapshot().map_err(delta(&self.table))?;
         let operation = DeltaOperation::Write { mode: SaveMode::Append, partition_by: None, predicate: None };
-        let finalized = CommitBuilder::default()
+        CommitBuilder::default()
             .with_actions(adds)
             .build(Some(snapshot), table.log_store(), operation)
             .await
             .map_err(delta(&self.table))?;
-        let _ = finalized.version();
         table.update_state().await.map_err(delta(&self.table))?;
         Ok(self.rows)
     }
