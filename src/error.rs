@@ -17,6 +17,12 @@ pub enum Error {
     /// The Delta Lake store.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// Pipeline definitions (`radar pipelines`).
+    #[error(transparent)]
+    Pipeline(#[from] crate::pipeline::PipelineError),
+    /// A refresh (`radar refresh`).
+    #[error(transparent)]
+    Refresh(#[from] crate::refresh::RefreshError),
     /// A setting the user gave is not usable (exit code 2).
     #[error("{what}: {hint}")]
     Config {
@@ -38,6 +44,11 @@ pub enum Error {
 impl Error {
     /// Whether this is a usage or configuration error (exit code 2) rather than a failed job.
     pub fn is_config(&self) -> bool {
-        matches!(self, Error::Config { .. } | Error::Generate(crate::generate::GenerateError::Invalid { .. }))
+        match self {
+            Error::Config { .. } | Error::Generate(crate::generate::GenerateError::Invalid { .. }) => true,
+            Error::Pipeline(p) => p.is_definition(),
+            Error::Refresh(r) => r.is_config(),
+            _ => false,
+        }
     }
 }

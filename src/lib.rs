@@ -50,8 +50,11 @@
 pub mod cli;
 pub mod error;
 pub mod failpoint;
+pub mod features;
 pub mod generate;
 pub mod ingest;
+pub mod pipeline;
+pub mod refresh;
 pub mod schema;
 pub mod store;
 

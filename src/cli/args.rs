@@ -39,6 +39,91 @@ pub enum Command {
     Demo(DemoArgs),
     /// Write a realistic fabricated campus (every record kind) with planted ground truth.
     Generate(GenerateArgs),
+    /// Run the feature pipelines over the records before the as-of date (incremental by default).
+    Refresh(RefreshArgs),
+    /// List refresh runs (`refresh_runs`), newest first.
+    Runs(RunsArgs),
+    /// Check, list or test the pipeline definitions.
+    Pipelines(PipelinesArgs),
+    /// Run the refresh every night at a local time, until stopped.
+    Schedule(ScheduleArgs),
+}
+
+/// `radar refresh`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// As-of date D (`YYYY-MM-DD`): the refresh sees records before D 00:00 local. Default: today by --now.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Recompute everything instead of only the weeks touched since the last refresh.
+    #[arg(long)]
+    pub full: bool,
+    /// Wait for a refresh already running on this store instead of exiting.
+    #[arg(long)]
+    pub wait: bool,
+    /// Pipeline directory (default: ./pipelines when present, else the built-in pipelines).
+    #[arg(long, env = "RADAR_PIPELINES")]
+    pub pipelines: Option<PathBuf>,
+    /// Summary format on stdout (default: a summary on stderr only).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+/// `radar runs`.
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// Show at most this many runs.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Output format (default: table on a terminal, csv otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+/// `radar pipelines`.
+#[derive(Debug, Args)]
+pub struct PipelinesArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: PipelinesAction,
+    /// Pipeline directory (default: ./pipelines when present, else the built-in pipelines).
+    #[arg(long, global = true, env = "RADAR_PIPELINES")]
+    pub pipelines: Option<PathBuf>,
+}
+
+/// `radar pipelines` actions.
+#[derive(Debug, Subcommand)]
+pub enum PipelinesAction {
+    /// Check the graph (unknown inputs, cycles) and that every SQL step plans.
+    Validate,
+    /// List the steps in run order.
+    List {
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+    },
+    /// Run the pipeline tests (rows in, expected rows out).
+    Test {
+        /// Test files or directories (default: the `tests` directory beside the pipelines).
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// `radar schedule`.
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// Local time of day to refresh, `HH:MM`, in the campus zone.
+    #[arg(long, default_value = "02:30")]
+    pub at: String,
+    /// Also refresh once right away.
+    #[arg(long)]
+    pub now_too: bool,
+    /// Stop after this many refreshes (default: run until stopped).
+    #[arg(long)]
+    pub max_runs: Option<u32>,
+    /// Pipeline directory.
+    #[arg(long, env = "RADAR_PIPELINES")]
+    pub pipelines: Option<PathBuf>,
 }
 
 /// `radar generate`.

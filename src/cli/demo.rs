@@ -7,7 +7,7 @@ use super::args::DemoArgs;
 use super::ingest_cmd::finish;
 use super::{usage, Failure, Settings};
 use crate::ingest::{self, Encoding, IngestOptions, NoProgress};
-use crate::store::{Store, MARKER};
+use crate::store::{collect_stream, Store, MARKER};
 
 /// The clock for `--data`: the committed sample campus's two weeks end on 2025-09-21.
 const SAMPLE_NOW: &str = "2025-09-22T08:00:00+08:00";
@@ -38,11 +38,43 @@ pub(super) async fn run(args: DemoArgs, s: &Settings) -> Result<(), Failure> {
     let st = root.display();
     println!("Stored {stored} rows in {} files; {quarantined} rows quarantined.", outcome.reports.len());
     println!();
+    features(&store, now, s).await?;
+    println!();
     println!("Try next:");
     println!("  radar --store {st} sql \"SELECT kind, stored, quarantined FROM ingest_runs\"");
     println!("  radar --store {st} sql \"SELECT merchant_category, count(*) AS n, sum(amount) AS yuan FROM card_transactions GROUP BY 1 ORDER BY n DESC\"");
     println!("  radar --store {st} sql \"SELECT * FROM quarantine\" --format json");
+    println!("  radar --store {st} sql \"SELECT * FROM student_term ORDER BY gpa DESC LIMIT 10\"");
+    println!("  radar --store {st} runs");
     println!("  radar generate --students 2000 --weeks 6 --dirty 0.01 --out campus-dirty");
+    Ok(())
+}
+
+/// Runs the nightly refresh as of the clock's date and prints a sample student's weeks.
+async fn features(store: &Store, now: crate::schema::time::Micros, s: &Settings) -> Result<(), Failure> {
+    let opts = crate::refresh::RefreshOptions {
+        as_of: None,
+        full: false,
+        wait: false,
+        tz: s.tz,
+        now,
+        pipelines: None,
+    };
+    let report = crate::refresh::refresh(store, &opts, &crate::refresh::Quiet).await.map_err(crate::Error::from)?;
+    let rows: u64 = report.steps.iter().map(|r| r.rows).sum();
+    println!("Refreshed features as of {}: {} steps, {rows} rows.", report.as_of, report.steps.len());
+    let sql = "SELECT week_start, meals, breakfast_days, canteen_spend, late_returns, library_visits, \
+               round(online_hours, 1) AS online_h, round(night_online_hours, 1) AS night_h, \
+               round(attendance_rate, 2) AS attendance, no_trace_days, round(wake_up_minutes / 60, 2) AS wake_h \
+               FROM student_week WHERE student_id = (SELECT min(student_id) FROM student_week) ORDER BY week_start";
+    let sample = "SELECT min(student_id) FROM student_week";
+    let id = collect_stream(store.query(sample).await.map_err(crate::Error::from)?).await.map_err(crate::Error::from)?;
+    let id = id.first().and_then(|b| crate::store::text_column(b, 0).ok()).map(|c| c.value(0).to_string());
+    println!("Weekly features of student {}:", id.unwrap_or_default());
+    let batches = collect_stream(store.query(sql).await.map_err(crate::Error::from)?).await.map_err(crate::Error::from)?;
+    let mut out = std::io::stdout().lock();
+    super::output::write_batches(&mut out, &batches, super::args::OutputFormat::Table, s.tz)
+        .map_err(|e| Failure::Job(anyhow::Error::from(e)))?;
     Ok(())
 }
 

@@ -9,7 +9,9 @@ mod demo;
 mod generate_cmd;
 mod ingest_cmd;
 pub mod output;
+mod pipelines_cmd;
 mod progress;
+mod refresh_cmd;
 mod sql_cmd;
 
 use std::io::IsTerminal;
@@ -155,5 +157,9 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
         Command::Sql(a) => sql_cmd::run(a, &settings).await,
         Command::Demo(a) => demo::run(a, &settings).await,
         Command::Generate(a) => generate_cmd::run(a, &settings),
+        Command::Refresh(a) => refresh_cmd::run(a, &settings).await,
+        Command::Runs(a) => refresh_cmd::runs(a, &settings).await,
+        Command::Pipelines(a) => pipelines_cmd::run(a, &settings).await,
+        Command::Schedule(a) => refresh_cmd::schedule(a, &settings).await,
     }
 }

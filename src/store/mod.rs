@@ -4,6 +4,7 @@
 //! a consistent snapshot.
 
 mod keys;
+mod publish;
 mod query;
 
 use std::path::{Path, PathBuf};
@@ -18,7 +19,8 @@ use deltalake::{DeltaTable, DeltaTableError};
 use url::Url;
 
 pub use keys::{batch_key_hashes, hash_key, KeyHash, KeySet};
-pub use query::{collect_stream, text_column};
+pub use publish::Published;
+pub use query::{collect_stream, register, text_column};
 
 /// Errors of the store layer.
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +121,15 @@ impl Store {
         }
         let t = deltalake::open_table(self.url(table)?).await.map_err(delta(table))?;
         Ok(Some(t))
+    }
+
+    /// A table to write to: loaded when it exists, else a handle whose first write
+    /// creates it.
+    pub async fn handle(&self, table: &str) -> Result<DeltaTable> {
+        if let Some(t) = self.load(table).await? {
+            return Ok(t);
+        }
+        DeltaTable::try_from_url(self.url(table)?).await.map_err(delta(table))
     }
 
     /// Loads a table, creating it empty with `schema` when absent.

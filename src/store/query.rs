@@ -9,14 +9,14 @@ use super::{delta, Result, Store};
 
 impl Store {
     /// A DataFusion session with every existing store table registered.
+    /// Derived tables appear at their published versions (see [`Store::publish`]).
     pub async fn session(&self) -> Result<SessionContext> {
+        let published = self.published()?;
         let config = SessionConfig::new().with_information_schema(true);
         let ctx = SessionContext::new_with_config(config);
         for name in self.table_names() {
-            if let Some(table) = self.load(&name).await? {
-                table.update_datafusion_session(&ctx.state()).map_err(delta(&name))?;
-                let provider = table.table_provider().await?;
-                ctx.register_table(name.as_str(), provider)?;
+            if let Some(table) = self.load_published(&name, &published).await? {
+                register(&ctx, &name, &table).await?;
             }
         }
         Ok(ctx)
@@ -59,4 +59,20 @@ pub fn text_column(batch: &RecordBatch, i: usize) -> Result<arrow::array::String
     use arrow::array::AsArray;
     let a = arrow::compute::cast(batch.column(i), &arrow::datatypes::DataType::Utf8)?;
     Ok(a.as_string::<i32>().clone())
+}
+
+/// Registers a loaded Delta table in a session under `name`.
+pub async fn register(ctx: &SessionContext, name: &str, table: &deltalake::DeltaTable) -> Result<()> {
+    table.update_datafusion_session(&ctx.state()).map_err(delta(name))?;
+    let provider = table.table_provider().await?;
+    ctx.register_table(name, provider)?;
+    Ok(())
+}
+
+impl Store {
+    /// Every row of a table as readers see it (derived tables at their published version).
+    pub async fn query_published(&self, table: &str) -> Result<Vec<RecordBatch>> {
+        let ctx = self.session().await?;
+        collect_stream(ctx.sql(&format!("SELECT * FROM \"{table}\"")).await?.execute_stream().await?).await
+    }
 }

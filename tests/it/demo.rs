@@ -18,6 +18,10 @@ fn demo_ingests_the_sample_campus_and_suggests_next_steps() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("Try next"), "{stdout}");
     assert!(stdout.contains("0 rows quarantined"), "{stdout}");
+    // The demo refreshes the features and shows a student's weeks.
+    assert!(stdout.contains("Refreshed features as of"), "{stdout}");
+    assert!(stdout.contains("Weekly features of student") && stdout.contains("breakfast_days"), "{stdout}");
+    assert!(stdout.matches("2025-09-").count() >= 3, "{stdout}");
     // A second demo starts from a fresh store: the same counts, not duplicates.
     let again = run();
     ok(&again);

@@ -1,0 +1,197 @@
+//! `radar refresh`, `radar runs` and `radar schedule`.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::Context;
+use arrow::array::{BooleanArray, Float64Array, RecordBatch, StringArray, UInt64Array};
+use arrow::datatypes::{DataType, Field, Schema};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::args::{RefreshArgs, RunsArgs, ScheduleArgs};
+use super::output::write_batches;
+use super::{default_format, usage, Failure, Settings};
+use crate::features::clock::{LocalClock, MINUTE};
+use crate::refresh::{self, Quiet, RefreshOptions, RefreshProgress, RefreshReport};
+use crate::schema::time::{parse_date, Micros};
+use crate::store::{collect_stream, Store};
+
+/// A spinner per step on a terminal.
+struct Spinner {
+    bar: ProgressBar,
+}
+
+impl RefreshProgress for Spinner {
+    fn step_started(&self, step: &str, index: usize, total: usize) {
+        self.bar.set_message(format!("step {}/{total}: {step}", index + 1));
+    }
+    fn step_done(&self, step: &str, rows: u64, skipped: bool) {
+        let what = if skipped { "nothing to recompute".to_string() } else { format!("{rows} rows") };
+        self.bar.println(format!("  {step}: {what}"));
+    }
+}
+
+fn options(
+    as_of: Option<&str>,
+    full: bool,
+    wait: bool,
+    pipelines: Option<std::path::PathBuf>,
+    s: &Settings,
+    now: Micros,
+) -> Result<RefreshOptions, Failure> {
+    let as_of = match as_of {
+        Some(t) => Some(parse_date(t).ok_or_else(|| usage(format!("--as-of `{t}` is not a date"), "use YYYY-MM-DD"))?),
+        None => None,
+    };
+    Ok(RefreshOptions { as_of, full, wait, tz: s.tz, now, pipelines: crate::pipeline::resolve_dir(pipelines) })
+}
+
+async fn run_once(store: &Store, opts: &RefreshOptions, s: &Settings) -> Result<RefreshReport, Failure> {
+    let spinner = Spinner { bar: ProgressBar::new_spinner() };
+    let progress: &dyn RefreshProgress = if s.progress() {
+        spinner.bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+        spinner.bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        &spinner
+    } else {
+        &Quiet
+    };
+    let result = refresh::refresh(store, opts, progress).await;
+    spinner.bar.finish_and_clear();
+    result.map_err(|e| crate::Error::from(e).into())
+}
+
+pub(super) async fn run(args: RefreshArgs, s: &Settings) -> Result<(), Failure> {
+    let opts = options(args.as_of.as_deref(), args.full, args.wait, args.pipelines, s, s.now)?;
+    let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
+    let report = run_once(&store, &opts, s).await?;
+    if !s.quiet {
+        eprintln!("refresh {} as of {}: {} ({})", report.run_id, report.as_of, report.mode, report.detail);
+        for st in &report.steps {
+            let what = if st.skipped { "nothing to recompute".to_string() } else { format!("{} rows", st.rows) };
+            eprintln!("  {}: {what} in {:.2} s", st.step, st.seconds);
+        }
+    }
+    if let Some(format) = args.format {
+        let batch = report_batch(&report).context("formatting the summary")?;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        write_batches(&mut out, &[batch], format, s.tz).context("writing output")?;
+        out.flush().context("writing output")?;
+    }
+    Ok(())
+}
+
+fn report_batch(r: &RefreshReport) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let n = r.steps.len();
+    let schema = Schema::new(vec![
+        Field::new("run_id", DataType::Utf8, false),
+        Field::new("as_of", DataType::Utf8, false),
+        Field::new("mode", DataType::Utf8, false),
+        Field::new("step", DataType::Utf8, false),
+        Field::new("rows", DataType::UInt64, false),
+        Field::new("skipped", DataType::Boolean, false),
+        Field::new("seconds", DataType::Float64, false),
+    ]);
+    RecordBatch::try_new(
+        Arc::new(schema),
+        vec![
+            Arc::new(StringArray::from(vec![r.run_id.clone(); n])),
+            Arc::new(StringArray::from(vec![r.as_of.clone(); n])),
+            Arc::new(StringArray::from(vec![r.mode.clone(); n])),
+            Arc::new(StringArray::from(r.steps.iter().map(|s| s.step.clone()).collect::<Vec<_>>())),
+            Arc::new(UInt64Array::from(r.steps.iter().map(|s| s.rows).collect::<Vec<_>>())),
+            Arc::new(BooleanArray::from(r.steps.iter().map(|s| s.skipped).collect::<Vec<_>>())),
+            Arc::new(Float64Array::from(r.steps.iter().map(|s| (s.seconds * 1000.0).round() / 1000.0).collect::<Vec<_>>())),
+        ],
+    )
+}
+
+pub(super) async fn runs(args: RunsArgs, s: &Settings) -> Result<(), Failure> {
+    let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
+    let batches = if store.table_names().iter().any(|t| t == refresh::runs::REFRESH_RUNS) {
+        let sql = format!(
+            "SELECT run_id, started_at, finished_at, as_of, status, mode, since, steps, error \
+             FROM refresh_runs ORDER BY started_at DESC, run_id LIMIT {}",
+            args.limit
+        );
+        let stream = store.query(&sql).await.map_err(crate::Error::from)?;
+        collect_stream(stream).await.map_err(crate::Error::from)?
+    } else {
+        vec![RecordBatch::new_empty(refresh::runs::schema())]
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    write_batches(&mut out, &batches, default_format(args.format), s.tz).context("writing output")?;
+    out.flush().context("writing output")?;
+    Ok(())
+}
+
+/// The next instant strictly after `now` whose local time of day is `at` (µs after midnight).
+pub fn next_run(now: Micros, at: i64, tz: chrono_tz::Tz) -> Micros {
+    let mut clock = LocalClock::new(tz);
+    let (today, _) = clock.local(now);
+    let candidate = clock.instant(today, at);
+    if candidate > now {
+        candidate
+    } else {
+        clock.instant(today + 1, at)
+    }
+}
+
+fn parse_at(at: &str) -> Option<i64> {
+    let (h, m) = at.split_once(':')?;
+    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+    ((0..24).contains(&h) && (0..60).contains(&m)).then_some(h * 60 * MINUTE + m * MINUTE)
+}
+
+pub(super) async fn schedule(args: ScheduleArgs, s: &Settings) -> Result<(), Failure> {
+    let at = parse_at(&args.at).ok_or_else(|| usage(format!("--at `{}` is not a time", args.at), "use HH:MM"))?;
+    let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
+    let mut done = 0u32;
+    let mut first = args.now_too;
+    loop {
+        if args.max_runs.is_some_and(|m| done >= m) {
+            return Ok(());
+        }
+        // The schedule follows the wall clock, not --now: it is a long-running process.
+        let now = chrono::Utc::now().timestamp_micros();
+        if !first {
+            let next = next_run(now, at, s.tz);
+            if !s.quiet {
+                eprintln!("radar: next refresh at {}", crate::schema::time::format_timestamp(next, s.tz));
+            }
+            tokio::time::sleep(std::time::Duration::from_micros((next - now).max(0) as u64)).await;
+        }
+        first = false;
+        let now = chrono::Utc::now().timestamp_micros();
+        let opts = options(None, false, true, args.pipelines.clone(), s, now)?;
+        match run_once(&store, &opts, s).await {
+            Ok(r) => {
+                if !s.quiet {
+                    eprintln!("radar: refresh {} as of {} ok ({}: {})", r.run_id, r.as_of, r.mode, r.detail);
+                }
+            }
+            // A failed night is recorded in refresh_runs; the schedule carries on.
+            Err(Failure::Job(e)) => eprintln!("radar: scheduled refresh failed: {e:#}"),
+            Err(other) => return Err(other),
+        }
+        done += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::clock::HOUR;
+
+    #[test]
+    fn next_run_is_tonight_or_tomorrow() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let now = crate::schema::time::parse_clock("2025-09-22T01:00:00+08:00", tz).unwrap_or_default();
+        let at = 2 * HOUR + 30 * MINUTE;
+        let next = next_run(now, at, tz);
+        assert_eq!(crate::schema::time::format_timestamp(next, tz), "2025-09-22T02:30:00+08:00");
+        let later = next_run(next, at, tz);
+        assert_eq!(crate::schema::time::format_timestamp(later, tz), "2025-09-23T02:30:00+08:00");
+        assert_eq!(parse_at("24:00"), None);
+        assert_eq!(parse_at("02:30"), Some(at));
+    }
+}
