@@ -52,14 +52,7 @@ pub(super) async fn run(args: DemoArgs, s: &Settings) -> Result<(), Failure> {
 
 /// Runs the nightly refresh as of the clock's date and prints a sample student's weeks.
 async fn features(store: &Store, now: crate::schema::time::Micros, s: &Settings) -> Result<(), Failure> {
-    let opts = crate::refresh::RefreshOptions {
-        as_of: None,
-        full: false,
-        wait: false,
-        tz: s.tz,
-        now,
-        pipelines: None,
-    };
+    let opts = crate::refresh::RefreshOptions { as_of: None, full: false, wait: false, tz: s.tz, now, pipelines: None };
     let report = crate::refresh::refresh(store, &opts, &crate::refresh::Quiet).await.map_err(crate::Error::from)?;
     let rows: u64 = report.steps.iter().map(|r| r.rows).sum();
     println!("Refreshed features as of {}: {} steps, {rows} rows.", report.as_of, report.steps.len());
@@ -68,10 +61,12 @@ async fn features(store: &Store, now: crate::schema::time::Micros, s: &Settings)
                round(attendance_rate, 2) AS attendance, no_trace_days, round(wake_up_minutes / 60, 2) AS wake_h \
                FROM student_week WHERE student_id = (SELECT min(student_id) FROM student_week) ORDER BY week_start";
     let sample = "SELECT min(student_id) FROM student_week";
-    let id = collect_stream(store.query(sample).await.map_err(crate::Error::from)?).await.map_err(crate::Error::from)?;
+    let id =
+        collect_stream(store.query(sample).await.map_err(crate::Error::from)?).await.map_err(crate::Error::from)?;
     let id = id.first().and_then(|b| crate::store::text_column(b, 0).ok()).map(|c| c.value(0).to_string());
     println!("Weekly features of student {}:", id.unwrap_or_default());
-    let batches = collect_stream(store.query(sql).await.map_err(crate::Error::from)?).await.map_err(crate::Error::from)?;
+    let batches =
+        collect_stream(store.query(sql).await.map_err(crate::Error::from)?).await.map_err(crate::Error::from)?;
     let mut out = std::io::stdout().lock();
     super::output::write_batches(&mut out, &batches, super::args::OutputFormat::Table, s.tz)
         .map_err(|e| Failure::Job(anyhow::Error::from(e)))?;

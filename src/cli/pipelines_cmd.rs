@@ -22,7 +22,14 @@ pub(super) async fn run(args: PipelinesArgs, s: &Settings) -> Result<(), Failure
             if !s.quiet {
                 eprintln!("{}: {} steps, graph and SQL ok", p.source, steps.len());
                 for c in &steps {
-                    eprintln!("  {} ({}, {}, {} columns) ← {}", c.name, c.kind, c.refresh, c.columns, c.inputs.join(", "));
+                    eprintln!(
+                        "  {} ({}, {}, {} columns) ← {}",
+                        c.name,
+                        c.kind,
+                        c.refresh,
+                        c.columns,
+                        c.inputs.join(", ")
+                    );
                 }
             }
             Ok(())
@@ -79,7 +86,10 @@ pub(super) async fn run(args: PipelinesArgs, s: &Settings) -> Result<(), Failure
             }
             println!("{} tests, {} passed, {failed} failed", outcomes.len(), outcomes.len() - failed);
             if outcomes.is_empty() {
-                return Err(Failure::Usage(anyhow::anyhow!("no pipeline tests found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))));
+                return Err(Failure::Usage(anyhow::anyhow!(
+                    "no pipeline tests found in {}",
+                    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                )));
             }
             if failed > 0 {
                 Err(Failure::Reported)

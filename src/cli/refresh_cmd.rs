@@ -49,7 +49,10 @@ fn options(
 async fn run_once(store: &Store, opts: &RefreshOptions, s: &Settings) -> Result<RefreshReport, Failure> {
     let spinner = Spinner { bar: ProgressBar::new_spinner() };
     let progress: &dyn RefreshProgress = if s.progress() {
-        spinner.bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+        spinner.bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
         spinner.bar.enable_steady_tick(std::time::Duration::from_millis(120));
         &spinner
     } else {
@@ -100,7 +103,9 @@ fn report_batch(r: &RefreshReport) -> Result<RecordBatch, arrow::error::ArrowErr
             Arc::new(StringArray::from(r.steps.iter().map(|s| s.step.clone()).collect::<Vec<_>>())),
             Arc::new(UInt64Array::from(r.steps.iter().map(|s| s.rows).collect::<Vec<_>>())),
             Arc::new(BooleanArray::from(r.steps.iter().map(|s| s.skipped).collect::<Vec<_>>())),
-            Arc::new(Float64Array::from(r.steps.iter().map(|s| (s.seconds * 1000.0).round() / 1000.0).collect::<Vec<_>>())),
+            Arc::new(Float64Array::from(
+                r.steps.iter().map(|s| (s.seconds * 1000.0).round() / 1000.0).collect::<Vec<_>>(),
+            )),
         ],
     )
 }

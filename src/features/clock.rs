@@ -59,8 +59,7 @@ impl LocalClock {
     /// The instant of local `days` at `tod` µs after midnight; a time skipped by a
     /// daylight-saving jump maps to the first instant after the gap.
     pub fn instant(&self, days: i32, tod: i64) -> Micros {
-        let naive = days_to_date(days).and_hms_opt(0, 0, 0).unwrap_or_default()
-            + chrono::Duration::microseconds(tod);
+        let naive = days_to_date(days).and_hms_opt(0, 0, 0).unwrap_or_default() + chrono::Duration::microseconds(tod);
         match self.tz.from_local_datetime(&naive) {
             chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.timestamp_micros(),
             chrono::LocalResult::None => {

@@ -61,7 +61,8 @@ pub async fn validate(p: &Pipeline) -> Result<Vec<Checked>, PipelineError> {
                 ctx.register_table(i.as_str(), Arc::new(MemTable::try_new(schema.clone(), vec![vec![]])?))?;
             }
         }
-        let plan_err = |reason: String| PipelineError::Plan { step: step.name.clone(), file: step.file.clone(), reason };
+        let plan_err =
+            |reason: String| PipelineError::Plan { step: step.name.clone(), file: step.file.clone(), reason };
         let (schema, kind) = match &step.body {
             Body::Sql(sql) => {
                 let df = ctx.sql(&template().apply(sql)).await.map_err(|e| plan_err(e.to_string()))?;

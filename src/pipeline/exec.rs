@@ -58,7 +58,8 @@ pub fn template(c: &Context<'_>, step: &Step) -> Template {
         Refresh::Weekly { lookback_weeks } => lookback_weeks as i32 * 7,
         Refresh::Full => 0,
     };
-    let since = c.since.unwrap_or(-719_162); // 0001-01-01
+    // A full run (or one with no week to redo) reads from the beginning: 0001-01-01.
+    let since = c.since.filter(|s| *s != i32::MAX).unwrap_or(-719_162);
     Template {
         as_of: date_lit(c.as_of),
         as_of_ts: week::ts_lit(c.as_of_ts),
@@ -149,7 +150,9 @@ async fn count_rows(table: &DeltaTable, since: Option<i32>) -> Result<u64, Pipel
     let batches: Vec<arrow::array::RecordBatch> = ctx.sql(&sql).await?.execute_stream().await?.try_collect().await?;
     let n = batches
         .first()
-        .and_then(|b| arrow::array::AsArray::as_primitive_opt::<arrow::datatypes::Int64Type>(b.column(0)).map(|a| a.value(0)))
+        .and_then(|b| {
+            arrow::array::AsArray::as_primitive_opt::<arrow::datatypes::Int64Type>(b.column(0)).map(|a| a.value(0))
+        })
         .unwrap_or(0);
     Ok(n as u64)
 }

@@ -42,7 +42,11 @@ pub fn order(p: &Pipeline) -> Result<Vec<&Step>, PipelineError> {
                 });
             }
             if i == &s.name {
-                return Err(PipelineError::Edge { from: i.clone(), to: s.name.clone(), reason: "a step reads itself".into() });
+                return Err(PipelineError::Edge {
+                    from: i.clone(),
+                    to: s.name.clone(),
+                    reason: "a step reads itself".into(),
+                });
             }
         }
     }

@@ -178,7 +178,9 @@ pub async fn refresh(
     };
     let (mode, since, detail) = match &plan {
         Plan::Full(why) => ("full", None, why.clone()),
-        Plan::Incremental { since: i32::MAX } => ("incremental", Some(i32::MAX), "no weekly step needs recomputing".into()),
+        Plan::Incremental { since: i32::MAX } => {
+            ("incremental", Some(i32::MAX), "no weekly step needs recomputing".into())
+        }
         Plan::Incremental { since } => {
             ("incremental", Some(*since), format!("weeks from {} recomputed", days_to_date(*since).format("%Y-%m-%d")))
         }
@@ -242,10 +244,9 @@ pub async fn refresh(
         }
     }
     let finished_at = opts.now + started.elapsed().as_micros() as i64;
-    let steps_json = serde_json::to_string(
-        &steps.iter().map(|s| (s.step.clone(), s.rows)).collect::<BTreeMap<String, u64>>(),
-    )
-    .unwrap_or_default();
+    let steps_json =
+        serde_json::to_string(&steps.iter().map(|s| (s.step.clone(), s.rows)).collect::<BTreeMap<String, u64>>())
+            .unwrap_or_default();
     if let Some(e) = failure {
         let msg = e.to_string();
         runs::finish(store, &run_id, finished_at, Some(&msg), &steps_json).await?;

@@ -126,10 +126,7 @@ async fn run_spec(spec: &TestSpec, pipelines: Option<&Path>) -> Result<Vec<Strin
             pipelines: pipelines.map(Path::to_path_buf),
         };
         refresh(&store, &ropts, &Quiet).await.map_err(|e| e.to_string())?;
-        let batches = store
-            .query_published(&spec.table)
-            .await
-            .map_err(|e| e.to_string())?;
+        let batches = store.query_published(&spec.table).await.map_err(|e| e.to_string())?;
         problems.extend(compare(spec, &batches, tz)?);
         Ok(problems)
     }
@@ -150,7 +147,9 @@ fn actual_cell(a: &dyn Array, i: usize, tz: Tz) -> Cell {
         return Cell::Null;
     }
     match a.data_type() {
-        DataType::Date32 => Cell::Text(days_to_date(a.as_primitive::<Date32Type>().value(i)).format("%Y-%m-%d").to_string()),
+        DataType::Date32 => {
+            Cell::Text(days_to_date(a.as_primitive::<Date32Type>().value(i)).format("%Y-%m-%d").to_string())
+        }
         DataType::Timestamp(_, _) => {
             let t = a.as_primitive::<TimestampMicrosecondType>().value(i);
             Cell::Text(crate::schema::time::format_timestamp(t, tz))
@@ -174,8 +173,7 @@ fn matches(expected: &str, actual: &Cell, tz: Tz) -> bool {
         Cell::Null => expected.is_empty(),
         Cell::Num(x) => expected.parse::<f64>().is_ok_and(|e| (e - x).abs() <= 1e-9 * e.abs().max(1.0)),
         Cell::Text(s) => {
-            s == expected
-                || parse_timestamp(expected, tz).is_some_and(|e| parse_timestamp(s, tz) == Some(e))
+            s == expected || parse_timestamp(expected, tz).is_some_and(|e| parse_timestamp(s, tz) == Some(e))
         }
     }
 }
@@ -187,7 +185,8 @@ fn compare(spec: &TestSpec, batches: &[RecordBatch], tz: Tz) -> Result<Vec<Strin
     for r in rdr.records() {
         let r = r.map_err(|e| format!("expected: {e}"))?;
         let row: Vec<String> = r.iter().map(str::to_string).collect();
-        let key = spec.key.iter().map(|k| header.iter().position(|h| h == k).map(|p| row[p].clone()).unwrap_or_default());
+        let key =
+            spec.key.iter().map(|k| header.iter().position(|h| h == k).map(|p| row[p].clone()).unwrap_or_default());
         expected.insert(key.collect::<Vec<_>>().join("|"), row);
     }
     let mut problems = Vec::new();

@@ -40,7 +40,13 @@ pub fn date_to_days(d: NaiveDate) -> i32 {
 
 /// The date of a days-since-epoch number.
 pub fn days_to_date(days: i32) -> NaiveDate {
-    NaiveDate::default() + chrono::Days::new(days.max(0) as u64) - chrono::Days::new((-days).max(0) as u64)
+    // Out-of-range day numbers clamp to chrono's limits instead of panicking.
+    let epoch = NaiveDate::default();
+    if days >= 0 {
+        epoch.checked_add_days(chrono::Days::new(days as u64)).unwrap_or(NaiveDate::MAX)
+    } else {
+        epoch.checked_sub_days(chrono::Days::new(days.unsigned_abs().into())).unwrap_or(NaiveDate::MIN)
+    }
 }
 
 fn parse_hms(b: &[u8]) -> Option<(u32, u32, u32)> {

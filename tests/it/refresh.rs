@@ -161,7 +161,8 @@ fn a_failing_step_fails_the_run_and_leaves_the_published_results() {
         "bad",
         &[("zz_fail.toml", "[[step]]\nname = \"zz_fail\"\ninputs = [\"student_week\"]\nsql = \"SELECT CAST(concat('x', student_id) AS INT) AS n FROM student_week\"\n")],
     );
-    let out = s.cmd(NOW).args(["refresh", "--as-of", "2025-09-22", "--pipelines"]).arg(&bad).output().expect("run");
+    let later = "2025-09-22T09:00:00+08:00";
+    let out = s.cmd(later).args(["refresh", "--as-of", "2025-09-22", "--pipelines"]).arg(&bad).output().expect("run");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("step `zz_fail` failed"), "{}", stderr(&out));
     assert_eq!(s.table("student_week"), before, "the failed run's student_week became visible");
@@ -169,7 +170,7 @@ fn a_failing_step_fails_the_run_and_leaves_the_published_results() {
     assert_eq!(runs.last().map(|r| r[0].as_str()), Some("failed"), "{runs:?}");
     assert!(runs.last().is_some_and(|r| r[1].contains("zz_fail")), "{runs:?}");
     // The next good run recovers (a full run, since outputs changed after the publish).
-    let out = radar(&s, NOW, &["refresh", "--as-of", "2025-09-22"]);
+    let out = radar(&s, "2025-09-22T10:00:00+08:00", &["refresh", "--as-of", "2025-09-22"]);
     ok(&out);
     assert!(stderr(&out).contains("full"), "{}", stderr(&out));
 }
@@ -210,12 +211,16 @@ fn pipeline_tests_beside_the_pipelines_pass() {
     let dir = s.scratch("wrong");
     std::fs::create_dir_all(&dir).expect("mkdir");
     let orig = std::fs::read_to_string(repo().join("pipelines/tests/15_term_credits_gpa.toml")).expect("read test");
-    let altered = orig.replacen("2025-2026-1,", "2025-2026-1,99", 1);
+    let altered = orig.replacen("S1,2024-2025-2,15.0,", "S1,2024-2025-2,99.0,", 1);
     assert_ne!(orig, altered);
     std::fs::write(dir.join("t.toml"), altered).expect("write");
     let out = s.cmd(NOW).args(["pipelines", "test"]).arg(&dir).current_dir(repo()).output().expect("run");
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("expected `99"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("attempted_credits: expected `99.0`"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]

@@ -40,10 +40,8 @@ pub async fn fold(
 ) -> Result<AttendPart, FeatureError> {
     let mut clock = LocalClock::new(params.tz);
     let mut out = AttendPart::default();
-    let sql = format!(
-        "SELECT student_id, session_ts, status FROM attendance WHERE {}",
-        since_filter("session_ts", since)
-    );
+    let sql =
+        format!("SELECT student_id, session_ts, status FROM attendance WHERE {}", since_filter("session_ts", since));
     each_batch(&ctx, &sql, |b| {
         let (sid, ts, status) = (strs(b, "student_id")?, micros(b, "session_ts")?, strs(b, "status")?);
         for i in 0..b.num_rows() {

@@ -242,7 +242,8 @@ pub fn emit(
                 _ => None,
             };
             let wake: Vec<i64> = trace.first.iter().copied().filter(|&t| t != i64::MAX).collect();
-            let wake_mean = (!wake.is_empty()).then(|| wake.iter().sum::<i64>() as f64 / wake.len() as f64 / MINUTE as f64);
+            let wake_mean =
+                (!wake.is_empty()).then(|| wake.iter().sum::<i64>() as f64 / wake.len() as f64 / MINUTE as f64);
             let meal_h = if present.card { entropy(&card.meal_bins) } else { None };
             let shower_h = if present.card { entropy(&card.shower_bins) } else { None };
             let norm: Vec<f64> = [meal_h, shower_h].iter().flatten().map(|h| h / (BINS as f64).log2()).collect();

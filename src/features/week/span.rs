@@ -31,16 +31,15 @@ pub async fn span(ctx: &SessionContext, as_of: i32, tz: Tz) -> Result<Option<(i3
     let mut local = LocalClock::new(tz);
     for (kind, col, ty) in span_columns() {
         let sql = match ty {
-            ColType::Date => format!(
-                "SELECT CAST(min({col}) AS INT) AS lo, CAST(max({col}) AS INT) AS hi FROM {}",
-                kind.name
-            ),
-            _ => format!(
-                "SELECT CAST(min({col}) AS BIGINT) AS lo, CAST(max({col}) AS BIGINT) AS hi FROM {}",
-                kind.name
-            ),
+            ColType::Date => {
+                format!("SELECT CAST(min({col}) AS INT) AS lo, CAST(max({col}) AS INT) AS hi FROM {}", kind.name)
+            }
+            _ => {
+                format!("SELECT CAST(min({col}) AS BIGINT) AS lo, CAST(max({col}) AS BIGINT) AS hi FROM {}", kind.name)
+            }
         };
-        let batches: Vec<arrow::array::RecordBatch> = ctx.sql(&sql).await?.execute_stream().await?.try_collect().await?;
+        let batches: Vec<arrow::array::RecordBatch> =
+            ctx.sql(&sql).await?.execute_stream().await?.try_collect().await?;
         for b in &batches {
             let lo_a = arrow::compute::cast(b.column(0), &arrow::datatypes::DataType::Int64)?;
             let hi_a = arrow::compute::cast(b.column(1), &arrow::datatypes::DataType::Int64)?;
