@@ -106,6 +106,11 @@ pub async fn run(c: &Context<'_>, step: &Step) -> Result<StepRun, PipelineError>
     };
     let handle = c.store.handle(&step.name).await?;
     let mut builder = handle.write(Vec::new()).with_save_mode(SaveMode::Overwrite);
+    if let Refresh::Weekly { .. } = step.refresh {
+        // One partition per week: replacing the recomputed weeks is then a metadata
+        // change, not a rewrite of every file that holds some of those weeks.
+        builder = builder.with_partition_columns(["week_start"]);
+    }
     builder = match incremental {
         Some(since) => builder.with_replace_where(col("week_start").gt_eq(lit(ScalarValue::Date32(Some(since))))),
         None => builder.with_schema_mode(SchemaMode::Overwrite),

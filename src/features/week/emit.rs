@@ -171,7 +171,8 @@ fn int(x: i64, present: bool) -> V {
 
 fn sorted_sum(mut xs: Vec<f64>) -> f64 {
     xs.sort_unstable_by(f64::total_cmp);
-    xs.iter().sum()
+    // Fold from +0.0: an empty `Sum` of floats is -0.0.
+    xs.iter().fold(0.0, |a, b| a + b)
 }
 
 /// Builds the rows of the recomputed weeks.
