@@ -3,6 +3,7 @@
 //! midnights and week boundaries, attendance streaks) and read poorly as SQL.
 //! Everything else is SQL under `pipelines/`.
 
+pub mod baseline;
 pub mod clock;
 pub mod cols;
 pub mod week;
@@ -27,7 +28,10 @@ pub enum FeatureError {
 }
 
 /// Names of the built-in steps a pipeline may use as `builtin = "..."`.
-pub const BUILTINS: &[(&str, &str)] = &[(
-    "student_week",
-    "weekly reference features of features.md plus lifestyle, LMS, attendance-streak and activity-dimension features",
-)];
+pub const BUILTINS: &[(&str, &str)] = &[
+    (
+        "student_week",
+        "weekly reference features of features.md plus lifestyle, LMS, attendance-streak and activity-dimension features",
+    ),
+    ("student_week_baseline", "own 8-week baseline and cohort percentile of every weekly feature, long form"),
+];

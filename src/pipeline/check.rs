@@ -44,6 +44,7 @@ fn template() -> Template {
 pub fn builtin_schema(name: &str) -> Option<SchemaRef> {
     match name {
         "student_week" => Some(crate::features::week::schema()),
+        "student_week_baseline" => Some(crate::features::baseline::schema()),
         _ => None,
     }
 }

@@ -135,6 +135,15 @@ pub async fn run(c: &Context<'_>, step: &Step) -> Result<StepRun, PipelineError>
                     };
                     week::run(&ctx, &params).await.map_err(|e| fail(e.to_string()))?
                 }
+                "student_week_baseline" => {
+                    let lookback = match step.refresh {
+                        Refresh::Weekly { lookback_weeks } => lookback_weeks,
+                        Refresh::Full => 0,
+                    };
+                    crate::features::baseline::run(&ctx, incremental, lookback)
+                        .await
+                        .map_err(|e| fail(e.to_string()))?
+                }
                 other => return Err(fail(format!("no built-in named `{other}`"))),
             };
             builder.with_input_batches(batches)

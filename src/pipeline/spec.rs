@@ -99,7 +99,6 @@ fn full() -> String {
 const EMBEDDED: &[(&str, &str)] = &[
     ("features.toml", include_str!("../../pipelines/features.toml")),
     ("student_term.sql", include_str!("../../pipelines/student_term.sql")),
-    ("student_week_baseline.sql", include_str!("../../pipelines/student_week_baseline.sql")),
     ("student_term_coursework.sql", include_str!("../../pipelines/student_term_coursework.sql")),
     ("student_week_coursework.sql", include_str!("../../pipelines/student_week_coursework.sql")),
 ];
