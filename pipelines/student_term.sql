@@ -10,7 +10,9 @@ terms AS (
 first_attempts AS (
     SELECT student_id, term,
         SUM(credits) AS attempted_credits,
-        SUM(CASE WHEN score < 60 OR status IN ('absent', 'cheating') THEN credits ELSE 0.0 END) AS failed_credits,
+        -- A deferred attempt counts in attempted_credits only, whatever its score cell holds.
+        SUM(CASE WHEN (score < 60 AND status <> 'deferred') OR status IN ('absent', 'cheating') THEN credits ELSE 0.0 END)
+            AS failed_credits,
         -- grade point: 0 below 60, else 4 - 3 (100 - score)^2 / 1600; absent/cheating = 0;
         -- a `normal` row without a score is left out.
         SUM(CASE

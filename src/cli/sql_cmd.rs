@@ -12,7 +12,12 @@ use crate::store::{collect_stream, Store};
 pub(super) async fn run(args: SqlArgs, s: &Settings) -> Result<(), Failure> {
     let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
     let stream = store.query(&args.query).await.map_err(crate::Error::from).context("query failed")?;
-    let batches = collect_stream(stream).await.map_err(crate::Error::from).context("query failed")?;
+    let schema = stream.schema();
+    let mut batches = collect_stream(stream).await.map_err(crate::Error::from).context("query failed")?;
+    if batches.is_empty() {
+        // No rows still has columns: CSV keeps its header row.
+        batches.push(arrow::array::RecordBatch::new_empty(schema));
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     write_batches(&mut out, &batches, default_format(args.format), s.tz).context("writing output")?;
     out.flush().context("writing output")?;

@@ -78,3 +78,11 @@ fn fractional_seconds_only_when_not_zero() {
     let table = run(&s, "SELECT event_id FROM access_events", "table");
     assert!(table.contains("E1"));
 }
+
+#[test]
+fn an_empty_result_still_has_its_csv_header() {
+    let s = TestStore::new();
+    ok(&s.ingest(&[&sample("campus")]));
+    let rows = s.sql("SELECT student_id, name FROM students WHERE student_id = 'nobody'");
+    assert_eq!(rows, vec![vec!["student_id".to_string(), "name".to_string()]]);
+}
