@@ -105,6 +105,7 @@ pub async fn run(
     rows.sort_unstable_by(|a, b| (a.student.as_str(), a.week).cmp(&(b.student.as_str(), b.week)));
     let pct = cohort_percentiles(&rows, since);
     let since = since.unwrap_or(i32::MIN);
+    let nf = FEATURES.len();
     let mut out = Vec::new();
     let mut b = Out::default();
     let mut start = 0;
@@ -118,22 +119,26 @@ pub async fn run(
         }
         let window = &rows[start.max(i.saturating_sub(WINDOW))..i];
         for (f, name) in FEATURES.iter().enumerate() {
-            let prev: Vec<f64> = window.iter().filter_map(|w| w.values[f]).collect();
-            let n = prev.len();
-            let mean = (n > 0).then(|| prev.iter().fold(0.0, |a, x| a + x) / n as f64);
-            let sd = match (mean, n) {
-                (Some(m), n) if n > 1 => {
-                    Some((prev.iter().fold(0.0, |a, x| a + (x - m) * (x - m)) / (n - 1) as f64).sqrt())
-                }
-                _ => None,
-            };
+            // Two passes over at most 8 rows, in row order, so the sums are the same
+            // whichever run computes them.
+            let (mut n, mut sum) = (0usize, 0.0);
+            for v in window.iter().filter_map(|w| w.values[f]) {
+                n += 1;
+                sum += v;
+            }
+            let mean = sum / n.max(1) as f64;
+            let sd = (n > 1).then(|| {
+                let ss = window.iter().filter_map(|w| w.values[f]).fold(0.0, |a, x| a + (x - mean) * (x - mean));
+                (ss / (n - 1) as f64).sqrt()
+            });
             let ok = n as i64 >= MIN_WEEKS;
-            let (mean, sd) = if ok { (mean, sd) } else { (None, None) };
+            let (mean, sd) = if ok { (Some(mean), sd) } else { (None, None) };
             let z = match (r.values[f], mean, sd) {
                 (Some(v), Some(m), Some(s)) if s > 0.0 => Some((v - m) / s),
                 _ => None,
             };
-            b.push(&r.student, r.week, name, r.values[f], mean, sd, n as i64, z, pct.get(&(i, f)).copied());
+            let p = pct[i * nf + f];
+            b.push(&r.student, r.week, name, r.values[f], mean, sd, n as i64, z, (!p.is_nan()).then_some(p));
         }
         if b.rows >= 65_536 {
             out.push(b.finish()?);
@@ -145,30 +150,39 @@ pub async fn run(
     Ok(out)
 }
 
-/// (row, feature) → (number of the week's cohort peers with a strictly lower value) /
-/// (n − 1); 0.0 when alone; rows with a null value get none.
-fn cohort_percentiles(rows: &[Row], since: Option<i32>) -> HashMap<(usize, usize), f64> {
+/// Per (row, feature), at `row * FEATURES.len() + feature`: (number of the week's cohort
+/// peers with a strictly lower value) / (n − 1); 0.0 when alone; NaN for a null value.
+fn cohort_percentiles(rows: &[Row], since: Option<i32>) -> Vec<f64> {
     let since = since.unwrap_or(i32::MIN);
-    let mut by_group: HashMap<(i32, u32, usize), Vec<(f64, usize)>> = HashMap::new();
+    let nf = FEATURES.len();
+    // One entry per non-null value, sorted by (week, cohort group, feature, value).
+    let mut entries: Vec<(u64, f64, u32)> = Vec::new();
     for (i, r) in rows.iter().enumerate().filter(|(_, r)| r.week >= since) {
         for (f, v) in r.values.iter().enumerate() {
             if let Some(v) = v {
-                by_group.entry((r.week, r.group, f)).or_default().push((*v, i));
+                let k = ((r.week as u32 as u64) << 32) | (u64::from(r.group) << 5) | f as u64;
+                entries.push((k, *v, i as u32));
             }
         }
     }
-    let mut out = HashMap::new();
-    for ((_, _, f), mut vs) in by_group {
-        vs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        let n = vs.len();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut out = vec![f64::NAN; rows.len() * nf];
+    let mut g = 0;
+    while g < entries.len() {
+        let mut end = g;
+        while end < entries.len() && entries[end].0 == entries[g].0 {
+            end += 1;
+        }
+        let n = end - g;
         let mut lower = 0;
-        for k in 0..n {
-            if k > 0 && vs[k].0 > vs[k - 1].0 {
-                lower = k;
+        for k in g..end {
+            if k > g && entries[k].1 > entries[k - 1].1 {
+                lower = k - g;
             }
             let p = if n == 1 { 0.0 } else { lower as f64 / (n - 1) as f64 };
-            out.insert((vs[k].1, f), p);
+            out[entries[k].2 as usize * nf + (entries[k].0 & 31) as usize] = p;
         }
+        g = end;
     }
     out
 }
@@ -244,6 +258,8 @@ mod tests {
     fn percentiles_share_ranks_on_ties_and_are_zero_alone() {
         let rows = vec![row("a", 0, 0, 1.0), row("b", 0, 0, 1.0), row("c", 0, 0, 3.0), row("d", 0, 1, 9.0)];
         let p = cohort_percentiles(&rows, None);
-        assert_eq!((p[&(0, 0)], p[&(1, 0)], p[&(2, 0)], p[&(3, 0)]), (0.0, 0.0, 1.0, 0.0));
+        let nf = FEATURES.len();
+        assert_eq!((p[0], p[nf], p[2 * nf], p[3 * nf]), (0.0, 0.0, 1.0, 0.0));
+        assert!(p[1].is_nan());
     }
 }

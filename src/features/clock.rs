@@ -26,12 +26,18 @@ pub struct LocalClock {
     tz: Tz,
     /// UTC day → offset in µs, or `None` when the offset changes during that day.
     cache: HashMap<i64, Option<i64>>,
+    /// The same for a run of days as a plain array (`base` = first day): the hot path.
+    base: i64,
+    dense: Vec<Option<Option<i64>>>,
 }
+
+/// Days the dense offset cache covers (about 11 years).
+const DENSE_DAYS: i64 = 4096;
 
 impl LocalClock {
     /// A clock for `tz`.
     pub fn new(tz: Tz) -> LocalClock {
-        LocalClock { tz, cache: HashMap::new() }
+        LocalClock { tz, cache: HashMap::new(), base: i64::MIN, dense: Vec::new() }
     }
 
     fn offset_at(&self, t: Micros) -> i64 {
@@ -42,13 +48,24 @@ impl LocalClock {
     /// Local date (days since epoch) and microseconds since local midnight of instant `t`.
     pub fn local(&mut self, t: Micros) -> (i32, i64) {
         let day = t.div_euclid(DAY_MICROS);
-        let cached = match self.cache.get(&day) {
-            Some(c) => *c,
+        if self.base == i64::MIN {
+            self.base = day - DENSE_DAYS / 2;
+            self.dense = vec![None; DENSE_DAYS as usize];
+        }
+        let slot = usize::try_from(day - self.base).ok().filter(|i| *i < self.dense.len());
+        let known = slot.and_then(|i| self.dense[i]).or_else(|| self.cache.get(&day).copied());
+        let cached = match known {
+            Some(c) => c,
             None => {
                 let a = self.offset_at(day * DAY_MICROS);
                 let b = self.offset_at(day * DAY_MICROS + DAY_MICROS - 1);
                 let c = (a == b).then_some(a);
-                self.cache.insert(day, c);
+                match slot {
+                    Some(i) => self.dense[i] = Some(c),
+                    None => {
+                        self.cache.insert(day, c);
+                    }
+                }
                 c
             }
         };

@@ -99,6 +99,7 @@ pub fn skipped(c: &Context<'_>, step: &Step) -> bool {
 /// Runs one step and commits its output.
 pub async fn run(c: &Context<'_>, step: &Step) -> Result<StepRun, PipelineError> {
     let fail = |reason: String| PipelineError::Failed { step: step.name.clone(), reason: short(&reason) };
+    let t0 = std::time::Instant::now();
     let ctx = session(c, step).await?;
     let incremental = match step.refresh {
         Refresh::Weekly { .. } => c.since.filter(|_| c.published.contains_key(&step.name)),
@@ -146,6 +147,8 @@ pub async fn run(c: &Context<'_>, step: &Step) -> Result<StepRun, PipelineError>
                 }
                 other => return Err(fail(format!("no built-in named `{other}`"))),
             };
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            tracing::info!(step = step.name.as_str(), rows, seconds = t0.elapsed().as_secs_f64(), "computed; writing");
             builder.with_input_batches(batches)
         }
     };
