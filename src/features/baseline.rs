@@ -105,49 +105,76 @@ pub async fn run(
     rows.sort_unstable_by(|a, b| (a.student.as_str(), a.week).cmp(&(b.student.as_str(), b.week)));
     let pct = cohort_percentiles(&rows, since);
     let since = since.unwrap_or(i32::MIN);
-    let nf = FEATURES.len();
-    let mut out = Vec::new();
-    let mut b = Out::default();
-    let mut start = 0;
-    for i in 0..rows.len() {
-        if i > 0 && rows[i].student != rows[i - 1].student {
-            start = i;
-        }
-        let r = &rows[i];
-        if r.week < since {
-            continue;
-        }
-        let window = &rows[start.max(i.saturating_sub(WINDOW))..i];
-        for (f, name) in FEATURES.iter().enumerate() {
-            // Two passes over at most 8 rows, in row order, so the sums are the same
-            // whichever run computes them.
-            let (mut n, mut sum) = (0usize, 0.0);
-            for v in window.iter().filter_map(|w| w.values[f]) {
-                n += 1;
-                sum += v;
-            }
-            let mean = sum / n.max(1) as f64;
-            let sd = (n > 1).then(|| {
-                let ss = window.iter().filter_map(|w| w.values[f]).fold(0.0, |a, x| a + (x - mean) * (x - mean));
-                (ss / (n - 1) as f64).sqrt()
-            });
-            let ok = n as i64 >= MIN_WEEKS;
-            let (mean, sd) = if ok { (Some(mean), sd) } else { (None, None) };
-            let z = match (r.values[f], mean, sd) {
-                (Some(v), Some(m), Some(s)) if s > 0.0 => Some((v - m) / s),
-                _ => None,
-            };
-            let p = pct[i * nf + f];
-            b.push(&r.student, r.week, name, r.values[f], mean, sd, n as i64, z, (!p.is_nan()).then_some(p));
-        }
-        if b.rows >= 65_536 {
-            out.push(b.finish()?);
-        }
+    // Where each row's student starts, so any row's window is known without a scan.
+    let mut first = vec![0usize; rows.len()];
+    for i in 1..rows.len() {
+        first[i] = if rows[i].student == rows[i - 1].student { first[i - 1] } else { i };
     }
-    if b.rows > 0 || out.is_empty() {
-        out.push(b.finish()?);
+    // Rows go out week by week (students in order within a week), so each output batch
+    // lands in few `week_start` partitions; two threads each build half of them.
+    let mut order: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].week >= since).collect();
+    order.sort_unstable_by_key(|&i| (rows[i].week, i));
+    let half = order.len().div_ceil(2);
+    let (a, b) = order.split_at(half.min(order.len()));
+    let ctx = Emit { rows: &rows, first: &first, pct: &pct };
+    let (left, right) = std::thread::scope(|scope| {
+        let left = scope.spawn(|| ctx.emit(a));
+        let right = ctx.emit(b);
+        (left.join(), right)
+    });
+    let mut out = left.map_err(|_| FeatureError::Task("baseline worker panicked".into()))??;
+    out.extend(right?);
+    if out.is_empty() {
+        out.push(Out::default().finish()?);
     }
     Ok(out)
+}
+
+struct Emit<'a> {
+    rows: &'a [Row],
+    first: &'a [usize],
+    pct: &'a [f64],
+}
+
+impl Emit<'_> {
+    fn emit(&self, order: &[usize]) -> Result<Vec<RecordBatch>, FeatureError> {
+        let nf = FEATURES.len();
+        let mut out = Vec::new();
+        let mut b = Out::default();
+        for &i in order {
+            let r = &self.rows[i];
+            let window = &self.rows[self.first[i].max(i.saturating_sub(WINDOW))..i];
+            for (f, name) in FEATURES.iter().enumerate() {
+                // Two passes over at most 8 rows, in row order, so the sums are the same
+                // whichever run computes them.
+                let (mut n, mut sum) = (0usize, 0.0);
+                for v in window.iter().filter_map(|w| w.values[f]) {
+                    n += 1;
+                    sum += v;
+                }
+                let mean = sum / n.max(1) as f64;
+                let sd = (n > 1).then(|| {
+                    let ss = window.iter().filter_map(|w| w.values[f]).fold(0.0, |a, x| a + (x - mean) * (x - mean));
+                    (ss / (n - 1) as f64).sqrt()
+                });
+                let ok = n as i64 >= MIN_WEEKS;
+                let (mean, sd) = if ok { (Some(mean), sd) } else { (None, None) };
+                let z = match (r.values[f], mean, sd) {
+                    (Some(v), Some(m), Some(s)) if s > 0.0 => Some((v - m) / s),
+                    _ => None,
+                };
+                let p = self.pct[i * nf + f];
+                b.push(&r.student, r.week, name, r.values[f], mean, sd, n as i64, z, (!p.is_nan()).then_some(p));
+            }
+            if b.rows >= 65_536 {
+                out.push(b.finish()?);
+            }
+        }
+        if b.rows > 0 {
+            out.push(b.finish()?);
+        }
+        Ok(out)
+    }
 }
 
 /// Per (row, feature), at `row * FEATURES.len() + feature`: (number of the week's cohort

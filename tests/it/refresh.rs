@@ -275,3 +275,60 @@ fn an_independent_implementation_agrees_on_a_generated_campus() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_run_killed_before_publishing_leaves_the_last_publish_and_is_marked_failed() {
+    let s = TestStore::new();
+    ok(&s.ingest(&[&sample("campus")]));
+    ok(&radar(&s, NOW, &["refresh", "--as-of", "2025-09-15"]));
+    let before = s.table("student_week");
+    let out = s
+        .cmd("2025-09-22T09:00:00+08:00")
+        .env("RADAR_FAILPOINT", "before_publish")
+        .args(["refresh", "--as-of", "2025-09-22"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "the fail-point did not fire");
+    // Every step committed its table, but readers still see the last publish.
+    assert_eq!(s.table("student_week"), before);
+    let out = radar(&s, "2025-09-22T10:00:00+08:00", &["refresh", "--as-of", "2025-09-22"]);
+    ok(&out);
+    assert!(stderr(&out).contains("full"), "{}", stderr(&out));
+    assert_ne!(s.table("student_week"), before);
+    let runs = s.sql("SELECT status, error FROM refresh_runs ORDER BY started_at");
+    let statuses: Vec<&str> = runs[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(statuses, ["ok", "failed", "ok"], "{runs:?}");
+    assert!(runs[2][1].contains("interrupted"), "{runs:?}");
+}
+
+#[test]
+fn refresh_wait_waits_for_the_running_one_and_schedule_runs_now_too() {
+    let s = TestStore::new();
+    ok(&s.ingest(&[&sample("campus")]));
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(s.path().join("_refresh.lock"))
+        .expect("open lock");
+    lock.try_lock().expect("take the lock");
+    let child = s
+        .cmd(NOW)
+        .args(["refresh", "--wait"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    assert!(s.sql("SELECT count(*) FROM ingest_runs").len() == 2);
+    assert!(!s.path().join("_published.json").exists(), "refreshed while the lock was held");
+    drop(lock);
+    let out = child.wait_with_output().expect("wait");
+    ok(&out);
+    assert!(s.path().join("_published.json").exists());
+    // The scheduler's first run, right away, then it stops (--max-runs 1).
+    let out = radar(&s, NOW, &["schedule", "--at", "02:30", "--now-too", "--max-runs", "1"]);
+    ok(&out);
+    assert!(stderr(&out).contains("ok ("), "{}", stderr(&out));
+    assert_eq!(s.count("SELECT count(*) FROM refresh_runs WHERE status = 'ok'"), 2);
+}

@@ -182,7 +182,7 @@ pub fn emit(
     span: Option<(i32, i32)>,
     prior: &Prior,
     present: &Present,
-    parts: Parts,
+    mut parts: Parts,
 ) -> Result<Vec<RecordBatch>, FeatureError> {
     let mut clock = LocalClock::new(params.tz);
     let since = params.since.unwrap_or(i32::MIN);
@@ -200,101 +200,144 @@ pub fn emit(
     parts.attend.weeks.keys().copied().for_each(&mut define);
     parts.other.iter().filter(|(_, o)| o.participated).for_each(|(k, _)| define(*k));
 
-    let library = library_chain(parts.access.library_ins, &prior.library_last, &mut clock);
-    let streak = streaks(parts.attend.sessions, &prior.streak, &mut clock);
+    // The two history chains are independent: one thread each.
+    let (ins, sessions) = (std::mem::take(&mut parts.access.library_ins), std::mem::take(&mut parts.attend.sessions));
+    let tz = params.tz;
+    let (library, streak) = std::thread::scope(|scope| {
+        let lib = scope.spawn(|| library_chain(ins, &prior.library_last, &mut LocalClock::new(tz)));
+        let streak = streaks(sessions, &prior.streak, &mut clock);
+        (lib.join(), streak)
+    });
+    let library = library.map_err(|_| FeatureError::Task("library chain worker panicked".into()))?;
 
     let mut order: Vec<(u32, (i32, i32))> = range.into_iter().collect();
     order.sort_unstable();
-    let mut out = Vec::new();
-    let mut b = Builder::new();
-    let any_trace_kind = present.card || present.access || present.network;
-    let (empty_card, empty_access, empty_net, empty_att, empty_other) =
-        (CardWeek::default(), AccessWeek::default(), NetWeek::default(), AttendWeek::default(), OtherWeek::default());
-    for (s, (first, last)) in order {
-        let start = if prior.has_row.contains(&s) { since } else { first };
-        let mut lib_last = prior.library_last.get(&s).copied();
-        let mut st: Streak = prior.streak.get(&s).copied().unwrap_or_default();
-        let id = &students.ids[s as usize];
-        let mut w = start;
-        while w <= last {
-            let k = key(s, w);
-            let card = parts.card.get(&k).unwrap_or(&empty_card);
-            let access = parts.access.weeks.get(&k).unwrap_or(&empty_access);
-            let net = parts.network.get(&k).unwrap_or(&empty_net);
-            let att = parts.attend.weeks.get(&k).unwrap_or(&empty_att);
-            let other = parts.other.get(&k).unwrap_or(&empty_other);
-            let (visits, visit_last) = library.get(&k).copied().map_or((0, None), |(n, t)| (n, Some(t)));
-            if visit_last.is_some() {
-                lib_last = visit_last;
-            }
-            if let Some(x) = streak.get(&k) {
-                st = *x;
-            }
-            let mut trace = Trace::default();
-            for t in [&card.trace, &access.trace, &net.trace, &other.trace] {
-                trace.merge(t);
-            }
-            let no_trace = match (any_trace_kind, span) {
-                (true, Some((lo, hi))) => {
-                    let n = (0..7).filter(|i| (lo..=hi).contains(&(w + i)) && trace.days & (1 << i) == 0).count();
-                    Some(n as i64)
-                }
-                (true, None) => Some(0),
-                _ => None,
-            };
-            let wake: Vec<i64> = trace.first.iter().copied().filter(|&t| t != i64::MAX).collect();
-            let wake_mean =
-                (!wake.is_empty()).then(|| wake.iter().sum::<i64>() as f64 / wake.len() as f64 / MINUTE as f64);
-            let meal_h = if present.card { entropy(&card.meal_bins) } else { None };
-            let shower_h = if present.card { entropy(&card.shower_bins) } else { None };
-            let norm: Vec<f64> = [meal_h, shower_h].iter().flatten().map(|h| h / (BINS as f64).log2()).collect();
-            let orderliness = (!norm.is_empty()).then(|| 1.0 - norm.iter().sum::<f64>() / norm.len() as f64);
-            let dims: Vec<V> = (0..DIMENSIONS.len())
-                .map(|d| {
-                    let xs = other.hours.iter().filter(|(x, _)| *x as usize == d).map(|(_, h)| *h).collect();
-                    V::F(present.participation.then(|| sorted_sum(xs)))
-                })
-                .collect();
-            let rated = att.attended + att.absent;
-            let pa = present.attendance;
-            let canteen_n: u32 = card.meal_bins.iter().sum();
-            let shower_n: u32 = card.shower_bins.iter().sum();
-            let mut values = vec![
-                count(card.meals, present.card),
-                count(u32::from(card.breakfast), present.card),
-                int(card.canteen_cents, present.card),
-                int(card.total_cents, present.card),
-                V::F(meal_h),
-                count(u32::from(access.late_nights), present.access),
-                int(visits, present.access),
-                V::F(present.network.then(|| net.online as f64 / HOUR as f64)),
-                V::F(present.network.then(|| net.night as f64 / HOUR as f64)),
-                V::F((rated > 0).then(|| att.attended as f64 / rated as f64)),
-                V::F(present.participation.then(|| sorted_sum(other.hours.iter().map(|(_, h)| *h).collect()))),
-                V::I(no_trace),
-                int(i64::from(canteen_n), present.card),
-                int(i64::from(shower_n), present.card),
-                V::F(shower_h),
-                V::F(orderliness),
-                V::F(wake_mean),
-                V::I(Some(wake.len() as i64)),
-                int(other.clicks, present.learning),
-                count(u32::from(other.lms_days), present.learning),
-                int(rated, pa),
-                int(att.absent, pa),
-                int(st.absent, pa),
-                int(st.attended, pa),
-            ];
-            values.extend(dims);
-            b.push(id, w, &values, if present.access { lib_last } else { None });
-            if b.rows >= BATCH_ROWS {
-                out.push(b.finish()?);
-            }
-            w += 7;
-        }
-    }
-    if b.rows > 0 || out.is_empty() {
-        out.push(b.finish()?);
+    let rows = Rows { students, since, span, prior, present, parts: &parts, library: &library, streak: &streak };
+    // Students are independent here: two threads each build the rows of half of them.
+    let (a, b) = order.split_at(order.len().div_ceil(2));
+    let (left, right) = std::thread::scope(|scope| {
+        let left = scope.spawn(|| rows.build(a));
+        let right = rows.build(b);
+        (left.join(), right)
+    });
+    let mut out = left.map_err(|_| FeatureError::Task("student_week worker panicked".into()))??;
+    out.extend(right?);
+    if out.is_empty() {
+        out.push(Builder::new().finish()?);
     }
     Ok(out)
+}
+
+struct Rows<'a> {
+    students: &'a Students,
+    since: i32,
+    span: Option<(i32, i32)>,
+    prior: &'a Prior,
+    present: &'a Present,
+    parts: &'a Parts,
+    library: &'a HashMap<Key, (i64, i64)>,
+    streak: &'a HashMap<Key, Streak>,
+}
+
+impl Rows<'_> {
+    fn build(&self, order: &[(u32, (i32, i32))]) -> Result<Vec<RecordBatch>, FeatureError> {
+        let Rows { students, since, span, prior, present, parts, library, streak } = *self;
+        let mut out = Vec::new();
+        let mut b = Builder::new();
+        let any_trace_kind = present.card || present.access || present.network;
+        let (empty_card, empty_access, empty_net, empty_att, empty_other) = (
+            CardWeek::default(),
+            AccessWeek::default(),
+            NetWeek::default(),
+            AttendWeek::default(),
+            OtherWeek::default(),
+        );
+        for &(s, (first, last)) in order {
+            let start = if prior.has_row.contains(&s) { since } else { first };
+            let mut lib_last = prior.library_last.get(&s).copied();
+            let mut st: Streak = prior.streak.get(&s).copied().unwrap_or_default();
+            let id = &students.ids[s as usize];
+            let mut w = start;
+            while w <= last {
+                let k = key(s, w);
+                let card = parts.card.get(&k).unwrap_or(&empty_card);
+                let access = parts.access.weeks.get(&k).unwrap_or(&empty_access);
+                let net = parts.network.get(&k).unwrap_or(&empty_net);
+                let att = parts.attend.weeks.get(&k).unwrap_or(&empty_att);
+                let other = parts.other.get(&k).unwrap_or(&empty_other);
+                let (visits, visit_last) = library.get(&k).copied().map_or((0, None), |(n, t)| (n, Some(t)));
+                if visit_last.is_some() {
+                    lib_last = visit_last;
+                }
+                if let Some(x) = streak.get(&k) {
+                    st = *x;
+                }
+                let mut trace = Trace::default();
+                for t in [&card.trace, &access.trace, &net.trace, &other.trace] {
+                    trace.merge(t);
+                }
+                let no_trace = match (any_trace_kind, span) {
+                    (true, Some((lo, hi))) => {
+                        let n = (0..7).filter(|i| (lo..=hi).contains(&(w + i)) && trace.days & (1 << i) == 0).count();
+                        Some(n as i64)
+                    }
+                    (true, None) => Some(0),
+                    _ => None,
+                };
+                let wake: Vec<i64> = trace.first.iter().copied().filter(|&t| t != i64::MAX).collect();
+                let wake_mean =
+                    (!wake.is_empty()).then(|| wake.iter().sum::<i64>() as f64 / wake.len() as f64 / MINUTE as f64);
+                let meal_h = if present.card { entropy(&card.meal_bins) } else { None };
+                let shower_h = if present.card { entropy(&card.shower_bins) } else { None };
+                let norm: Vec<f64> = [meal_h, shower_h].iter().flatten().map(|h| h / (BINS as f64).log2()).collect();
+                let orderliness = (!norm.is_empty()).then(|| 1.0 - norm.iter().sum::<f64>() / norm.len() as f64);
+                let dims: Vec<V> = (0..DIMENSIONS.len())
+                    .map(|d| {
+                        let xs = other.hours.iter().filter(|(x, _)| *x as usize == d).map(|(_, h)| *h).collect();
+                        V::F(present.participation.then(|| sorted_sum(xs)))
+                    })
+                    .collect();
+                let rated = att.attended + att.absent;
+                let pa = present.attendance;
+                let canteen_n: u32 = card.meal_bins.iter().sum();
+                let shower_n: u32 = card.shower_bins.iter().sum();
+                let mut values = vec![
+                    count(card.meals, present.card),
+                    count(u32::from(card.breakfast), present.card),
+                    int(card.canteen_cents, present.card),
+                    int(card.total_cents, present.card),
+                    V::F(meal_h),
+                    count(u32::from(access.late_nights), present.access),
+                    int(visits, present.access),
+                    V::F(present.network.then(|| net.online as f64 / HOUR as f64)),
+                    V::F(present.network.then(|| net.night as f64 / HOUR as f64)),
+                    V::F((rated > 0).then(|| att.attended as f64 / rated as f64)),
+                    V::F(present.participation.then(|| sorted_sum(other.hours.iter().map(|(_, h)| *h).collect()))),
+                    V::I(no_trace),
+                    int(i64::from(canteen_n), present.card),
+                    int(i64::from(shower_n), present.card),
+                    V::F(shower_h),
+                    V::F(orderliness),
+                    V::F(wake_mean),
+                    V::I(Some(wake.len() as i64)),
+                    int(other.clicks, present.learning),
+                    count(u32::from(other.lms_days), present.learning),
+                    int(rated, pa),
+                    int(att.absent, pa),
+                    int(st.absent, pa),
+                    int(st.attended, pa),
+                ];
+                values.extend(dims);
+                b.push(id, w, &values, if present.access { lib_last } else { None });
+                if b.rows >= BATCH_ROWS {
+                    out.push(b.finish()?);
+                }
+                w += 7;
+            }
+        }
+        if b.rows > 0 {
+            out.push(b.finish()?);
+        }
+        Ok(out)
+    }
 }

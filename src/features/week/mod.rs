@@ -145,18 +145,21 @@ const BATCH_ROWS: usize = 65_536;
 
 /// Runs the step, returning the rows of the weeks it recomputed.
 pub async fn run(ctx: &SessionContext, params: &WeekParams) -> Result<Vec<RecordBatch>, FeatureError> {
+    let t0 = std::time::Instant::now();
     let students = Arc::new(Students::load(ctx).await?);
     let clock = clock::LocalClock::new(params.tz);
     let since = params.since_micros(&clock);
     let span = span::span(ctx, params.as_of, params.tz).await?;
     let prior = prior::Prior::load(ctx, params, &students).await?;
     let present = other::present_kinds(ctx).await?;
+    tracing::debug!(seconds = t0.elapsed().as_secs_f64(), "student_week: span, prior state, kinds present");
 
     let card = spawn(card::fold(ctx.clone(), students.clone(), params.clone(), since));
     let access = spawn(access::fold(ctx.clone(), students.clone(), params.clone(), since));
     let network = spawn(network::fold(ctx.clone(), students.clone(), params.clone(), since));
     let attend = spawn(attend::fold(ctx.clone(), students.clone(), params.clone(), since));
     let other = spawn(other::fold(ctx.clone(), students.clone(), params.clone(), since));
+    let t0 = std::time::Instant::now();
     let parts = emit::Parts {
         card: join(card).await?,
         access: join(access).await?,
@@ -164,7 +167,10 @@ pub async fn run(ctx: &SessionContext, params: &WeekParams) -> Result<Vec<Record
         attend: join(attend).await?,
         other: join(other).await?,
     };
-    emit::emit(&students, params, span, &prior, &present, parts)
+    tracing::debug!(seconds = t0.elapsed().as_secs_f64(), "student_week: record kinds folded");
+    let rows = emit::emit(&students, params, span, &prior, &present, parts);
+    tracing::debug!(seconds = t0.elapsed().as_secs_f64(), "student_week: rows built");
+    rows
 }
 
 fn spawn<T: Send + 'static>(
