@@ -19,14 +19,21 @@
 //!    │        ├─ bad rows ────────────────► store: quarantine      (+ quarantine_replay)
 //!    │        └─ one row per file ────────► store: ingest_runs
 //!    ▼
-//!  store    Delta Lake tables under one directory; DataFusion SQL over all of them
+//!  store    Delta Lake tables under one directory; DataFusion SQL over all of them;
+//!    │        multi-table publish (`_published.json`)
+//!    ▼
+//!  pipeline the refresh DAG from pipelines/*.toml: as-of views of the record kinds,
+//!    │        validation, one step = one Delta commit
+//!    ├─ features   built-in steps (student_week, student_week_baseline)
+//!    ▼
+//!  refresh  plan (full or incremental from a week), run the DAG, publish, refresh_runs
 //!    │
 //!    ▼
-//!  cli      `radar ingest | sql | demo`, output formats, exit codes
+//!  cli      `radar ingest | sql | demo | generate | refresh | runs | pipelines | schedule`
 //! ```
 //!
-//! Later stages (pipelines, features, models, warnings, profiles, serve) slot in between
-//! `store` and `cli` and read only from the store.
+//! Later stages (models, warnings, profiles, serve) slot in between `refresh` and `cli`
+//! and read only from the store.
 //!
 //! ## Example
 //!
