@@ -37,6 +37,8 @@ pub struct Context<'a> {
     pub since: Option<i32>,
     /// Campus zone.
     pub tz: Tz,
+    /// The data set's span as of D, computed once per refresh.
+    pub span: Option<(i32, i32)>,
 }
 
 /// Result of one step.
@@ -133,6 +135,7 @@ pub async fn run(c: &Context<'_>, step: &Step) -> Result<StepRun, PipelineError>
                         since: incremental,
                         tz: c.tz,
                         previous: c.published.contains_key(&step.name).then(|| previous_name(&step.name)),
+                        span: Some(c.span),
                     };
                     week::run(&ctx, &params).await.map_err(|e| fail(e.to_string()))?
                 }

@@ -211,6 +211,7 @@ pub async fn refresh(
         as_of,
         since,
         tz: opts.tz,
+        span,
     };
     let mut steps = Vec::new();
     let total = order.len();

@@ -45,6 +45,8 @@ pub struct WeekParams {
     pub tz: Tz,
     /// Table holding this step's previous published output (for chain states), if any.
     pub previous: Option<String>,
+    /// The data set's span when the caller computed it already (same views, same D).
+    pub span: Option<Option<(i32, i32)>>,
 }
 
 impl WeekParams {
@@ -149,7 +151,10 @@ pub async fn run(ctx: &SessionContext, params: &WeekParams) -> Result<Vec<Record
     let students = Arc::new(Students::load(ctx).await?);
     let clock = clock::LocalClock::new(params.tz);
     let since = params.since_micros(&clock);
-    let span = span::span(ctx, params.as_of, params.tz).await?;
+    let span = match params.span {
+        Some(known) => known,
+        None => span::span(ctx, params.as_of, params.tz).await?,
+    };
     let prior = prior::Prior::load(ctx, params, &students).await?;
     let present = other::present_kinds(ctx).await?;
     tracing::debug!(seconds = t0.elapsed().as_secs_f64(), "student_week: span, prior state, kinds present");
