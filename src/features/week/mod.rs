@@ -50,8 +50,8 @@ pub struct WeekParams {
 }
 
 impl WeekParams {
-    /// `since` as a date literal for SQL (`1970-01-01` when every week is recomputed…
-    /// and earlier records exist, so a full run uses no lower bound at all).
+    /// The instant `since` starts (local Monday 00:00); `None` on a full run, which reads
+    /// every record.
     fn since_micros(&self, clock: &clock::LocalClock) -> Option<Micros> {
         self.since.map(|d| clock.midnight(d))
     }
