@@ -96,20 +96,6 @@ pub fn order(p: &Pipeline) -> Result<Vec<&Step>, PipelineError> {
     Ok(out)
 }
 
-/// Steps downstream of `name` (those reading it, transitively), `name` excluded.
-pub fn downstream<'a>(p: &'a Pipeline, name: &str) -> BTreeSet<&'a str> {
-    let mut out = BTreeSet::new();
-    let mut frontier = vec![name.to_string()];
-    while let Some(n) = frontier.pop() {
-        for s in &p.steps {
-            if s.inputs.contains(&n) && out.insert(s.name.as_str()) {
-                frontier.push(s.name.clone());
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -164,7 +164,7 @@ pub async fn plan(i: &PlanInput<'_>) -> Result<Plan, RefreshError> {
     }
     if i.as_of > prev_as_of {
         for kind in &kinds {
-            if let Some(sql) = window_sql(kind, i.store, prev_as_of, &clock) {
+            if let Some(sql) = window_sql(kind, prev_as_of, &clock) {
                 collect_first(i.ctx, &sql, &mut clock, &mut first_new).await?;
             }
         }
@@ -213,7 +213,7 @@ fn new_rows_sql(kind: &str, table: &str, as_of_ts: Micros) -> Option<String> {
     Some(format!("SELECT student_id, min({c}) AS t FROM {table} WHERE {c} < {d} GROUP BY student_id"))
 }
 
-fn window_sql(kind: &str, _store: &Store, prev_as_of: i32, clock: &LocalClock) -> Option<String> {
+fn window_sql(kind: &str, prev_as_of: i32, clock: &LocalClock) -> Option<String> {
     let from = ts_lit(clock.midnight(prev_as_of));
     if kind == "participation" {
         return Some(format!(

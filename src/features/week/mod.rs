@@ -30,7 +30,7 @@ use hashbrown::HashMap;
 
 use super::cols::strs;
 use super::FeatureError;
-use crate::schema::time::{Micros, DAY_MICROS};
+use crate::schema::time::Micros;
 
 pub use emit::schema;
 
@@ -208,9 +208,6 @@ pub fn since_filter(col: &str, since: Option<Micros>) -> String {
         None => "TRUE".to_string(),
     }
 }
-
-/// Micros of one week.
-pub const WEEK_MICROS: i64 = 7 * DAY_MICROS;
 
 /// A SQL literal for the UTC instant `t`, typed like the store's timestamp columns.
 pub fn ts_lit(t: Micros) -> String {
