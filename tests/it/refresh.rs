@@ -223,10 +223,8 @@ fn pipeline_tests_beside_the_pipelines_pass() {
     );
 }
 
-#[test]
-fn a_second_refresh_while_one_runs_exits_with_a_clear_message() {
-    let s = TestStore::new();
-    ok(&s.ingest(&[&sample("campus")]));
+/// Takes the store's refresh lock as a running refresh would; dropping it releases it.
+fn hold_refresh_lock(s: &TestStore) -> std::fs::File {
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -234,6 +232,14 @@ fn a_second_refresh_while_one_runs_exits_with_a_clear_message() {
         .open(s.path().join("_refresh.lock"))
         .expect("open lock");
     lock.try_lock().expect("take the lock");
+    lock
+}
+
+#[test]
+fn a_second_refresh_while_one_runs_exits_with_a_clear_message() {
+    let s = TestStore::new();
+    ok(&s.ingest(&[&sample("campus")]));
+    let lock = hold_refresh_lock(&s);
     let out = radar(&s, NOW, &["refresh"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("another refresh is running"), "{}", stderr(&out));
@@ -305,13 +311,7 @@ fn a_run_killed_before_publishing_leaves_the_last_publish_and_is_marked_failed()
 fn refresh_wait_waits_for_the_running_one_and_schedule_runs_now_too() {
     let s = TestStore::new();
     ok(&s.ingest(&[&sample("campus")]));
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(s.path().join("_refresh.lock"))
-        .expect("open lock");
-    lock.try_lock().expect("take the lock");
+    let lock = hold_refresh_lock(&s);
     let child = s
         .cmd(NOW)
         .args(["refresh", "--wait"])
