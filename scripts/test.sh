@@ -11,4 +11,10 @@ if ! python3 -c "import deltalake, pyarrow" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check "deltalake>=1.0" "pyarrow>=15"
 fi
 
+# The warnings test reads the xlsx export back with an independent reader.
+if ! python3 -c "import openpyxl" 2>/dev/null; then
+  echo "scripts/test.sh: installing Python openpyxl for the xlsx export test" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "openpyxl>=3.1"
+fi
+
 cargo test --release --locked "$@"

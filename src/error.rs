@@ -23,6 +23,9 @@ pub enum Error {
     /// A refresh (`radar refresh`).
     #[error(transparent)]
     Refresh(#[from] crate::refresh::RefreshError),
+    /// Warnings (`radar warnings`).
+    #[error(transparent)]
+    Warning(#[from] crate::warnings::WarningError),
     /// A setting the user gave is not usable (exit code 2).
     #[error("{what}: {hint}")]
     Config {
@@ -48,6 +51,7 @@ impl Error {
             Error::Config { .. } | Error::Generate(crate::generate::GenerateError::Invalid { .. }) => true,
             Error::Pipeline(p) => p.is_definition(),
             Error::Refresh(r) => r.is_config(),
+            Error::Warning(w) => w.is_config(),
             _ => false,
         }
     }

@@ -64,5 +64,6 @@ pub mod pipeline;
 pub mod refresh;
 pub mod schema;
 pub mod store;
+pub mod warnings;
 
 pub use error::{Error, Result};

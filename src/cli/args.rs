@@ -47,6 +47,176 @@ pub enum Command {
     Pipelines(PipelinesArgs),
     /// Run the refresh every night at a local time, until stopped.
     Schedule(ScheduleArgs),
+    /// List warnings (open ones by default), change their status, log interventions, check rules.
+    Warnings(WarningsArgs),
+    /// Evaluate against planted truth or references.
+    Evaluate(EvaluateArgs),
+}
+
+/// `radar warnings`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct WarningsArgs {
+    /// Lifecycle action, intervention log or rule check; without one, list warnings.
+    #[command(subcommand)]
+    pub action: Option<WarningsAction>,
+    /// Only this counsellor's warnings (staff id).
+    #[arg(long)]
+    pub counsellor: Option<String>,
+    /// Only this college.
+    #[arg(long)]
+    pub college: Option<String>,
+    /// Only this level: red, orange or yellow.
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Only this category: academic, wellbeing, economic or safety.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Only this student.
+    #[arg(long)]
+    pub student: Option<String>,
+    /// Statuses: `open` (new, acknowledged, in_progress; the default), `all`, or a comma list.
+    #[arg(long, default_value = "open")]
+    pub status: String,
+    /// Only the last night's list: warnings raised or changed by the latest raise.
+    #[arg(long)]
+    pub today: bool,
+    /// Add the students' names (authorised staff only: names are personal data).
+    #[arg(long)]
+    pub with_names: bool,
+    /// Output format (default: table on a terminal, csv otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<WarningsFormat>,
+    /// Write to this file instead of stdout (required for xlsx on a terminal).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+}
+
+/// Formats of `radar warnings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WarningsFormat {
+    /// Aligned columns for people.
+    Table,
+    /// RFC 4180 CSV.
+    Csv,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// An Excel workbook.
+    Xlsx,
+}
+
+/// `radar warnings` actions.
+#[derive(Debug, Subcommand)]
+pub enum WarningsAction {
+    /// new → acknowledged.
+    Ack(TransitionArgs),
+    /// new / acknowledged → in_progress.
+    Start(TransitionArgs),
+    /// Open → resolved.
+    Resolve(TransitionArgs),
+    /// Open → false_positive (kept for evaluation).
+    FalsePositive(TransitionArgs),
+    /// Log an intervention against a warning (it appears in the student's process record).
+    Log(LogArgs),
+    /// Show one warning with its status history and interventions.
+    Show {
+        /// Warning id.
+        id: String,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+    },
+    /// Evaluate the rules as of the last published refresh (the refresh does this itself).
+    Raise {
+        /// Rule file (default: ./pipelines/warnings/rules.toml when present, else built-in).
+        #[arg(long, env = "RADAR_RULES")]
+        rules: Option<PathBuf>,
+    },
+    /// Rule file commands.
+    Rules {
+        /// What to do.
+        #[command(subcommand)]
+        action: RulesAction,
+    },
+}
+
+/// `radar warnings rules` actions.
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// Check a rule file: keys, types, features, sources, level order, composite references.
+    Validate {
+        /// Rule file (default: ./pipelines/warnings/rules.toml when present, else built-in).
+        #[arg(long, env = "RADAR_RULES")]
+        rules: Option<PathBuf>,
+    },
+    /// List the rules.
+    List {
+        /// Rule file.
+        #[arg(long, env = "RADAR_RULES")]
+        rules: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+    },
+}
+
+/// A lifecycle change.
+#[derive(Debug, Args)]
+pub struct TransitionArgs {
+    /// Warning id.
+    pub id: String,
+    /// Staff id of the person acting.
+    #[arg(long)]
+    pub by: String,
+    /// A note (kept in the operational store, never logged).
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+/// `radar warnings log`.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Warning id.
+    pub id: String,
+    /// What was done: talk, referral, home_visit, aid or other.
+    #[arg(long)]
+    pub kind: String,
+    /// Staff id.
+    #[arg(long)]
+    pub by: String,
+    /// What happened.
+    #[arg(long)]
+    pub note: String,
+}
+
+/// `radar evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// What to evaluate.
+    #[command(subcommand)]
+    pub what: EvaluateWhat,
+}
+
+/// `radar evaluate` targets.
+#[derive(Debug, Subcommand)]
+pub enum EvaluateWhat {
+    /// Score the warnings raised night by night against a generated campus's planted truth.
+    Warnings {
+        /// Directory written by `radar generate` (its `truth/` is read).
+        #[arg(long)]
+        truth: PathBuf,
+        /// Also list per-rule figures.
+        #[arg(long)]
+        per_rule: bool,
+        /// Rule file (for the capacity and silence span).
+        #[arg(long, env = "RADAR_RULES")]
+        rules: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+    },
 }
 
 /// `radar refresh`.
@@ -67,6 +237,16 @@ pub struct RefreshArgs {
     /// Summary format on stdout (default: a summary on stderr only).
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
+    /// Refresh every night from this date up to the as-of date, in order (a backfill:
+    /// each night sees only what was known by its morning, and raises its warnings).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Warning rule file (default: ./pipelines/warnings/rules.toml when present, else built-in).
+    #[arg(long, env = "RADAR_RULES")]
+    pub rules: Option<PathBuf>,
+    /// Do not evaluate the warning rules after the refresh.
+    #[arg(long)]
+    pub no_warnings: bool,
 }
 
 /// `radar runs`.
@@ -124,6 +304,9 @@ pub struct ScheduleArgs {
     /// Pipeline directory.
     #[arg(long, env = "RADAR_PIPELINES")]
     pub pipelines: Option<PathBuf>,
+    /// Warning rule file.
+    #[arg(long, env = "RADAR_RULES")]
+    pub rules: Option<PathBuf>,
 }
 
 /// `radar generate`.

@@ -12,8 +12,9 @@ use crate::store::{collect_stream, Store, MARKER};
 /// The clock for `--data`: the committed sample campus's two weeks end on 2025-09-21.
 const SAMPLE_NOW: &str = "2025-09-22T08:00:00+08:00";
 /// The demo campus: small enough to generate and ingest in a few seconds.
-const DEMO_STUDENTS: u32 = 300;
-const DEMO_WEEKS: u32 = 3;
+const DEMO_STUDENTS: u32 = 400;
+/// Enough weeks for the warnings' baselines (8 weeks) and recent window (3).
+const DEMO_WEEKS: u32 = 12;
 const DEMO_SEED: u64 = 20250908;
 
 pub(super) async fn run(args: DemoArgs, s: &Settings) -> Result<(), Failure> {
@@ -40,7 +41,16 @@ pub(super) async fn run(args: DemoArgs, s: &Settings) -> Result<(), Failure> {
     println!();
     features(&store, now, s).await?;
     println!();
+    let counsellor = warnings(&store, now, s).await?;
+    println!();
     println!("Try next:");
+    if let Some(c) = counsellor {
+        println!("  radar --store {st} warnings --counsellor {c} --format xlsx --output {c}.xlsx");
+        println!("  radar --store {st} warnings ack W000001 --by {c} --note \"called the student\"");
+    }
+    println!(
+        "  radar --store {st} sql \"SELECT category, level, count(*) AS n FROM warnings GROUP BY 1, 2 ORDER BY 1, 2\""
+    );
     println!("  radar --store {st} sql \"SELECT kind, stored, quarantined FROM ingest_runs\"");
     println!("  radar --store {st} sql \"SELECT merchant_category, count(*) AS n, sum(amount) AS yuan FROM card_transactions GROUP BY 1 ORDER BY n DESC\"");
     println!("  radar --store {st} sql \"SELECT * FROM quarantine\" --format json");
@@ -71,6 +81,38 @@ async fn features(store: &Store, now: crate::schema::time::Micros, s: &Settings)
     super::output::write_batches(&mut out, &batches, super::args::OutputFormat::Table, s.tz)
         .map_err(|e| Failure::Job(anyhow::Error::from(e)))?;
     Ok(())
+}
+
+/// Raises the warnings as of the refresh and prints the busiest counsellor's morning list.
+async fn warnings(store: &Store, now: crate::schema::time::Micros, s: &Settings) -> Result<Option<String>, Failure> {
+    let rules = crate::warnings::rules::load(None).map_err(crate::Error::from)?;
+    let r = crate::warnings::raise(store, &rules, s.tz, now).await.map_err(crate::Error::from)?;
+    println!(
+        "Warnings as of {}: {} rule firings, {} new warnings ({} deferred by the daily capacity of {} per counsellor).",
+        r.as_of, r.candidates, r.raised, r.deferred, rules.settings.capacity
+    );
+    let db = crate::warnings::db::OpsDb::open(store.root()).map_err(crate::Error::from)?;
+    let all = db.list(&crate::warnings::db::Filter::default()).map_err(crate::Error::from)?;
+    let mut per: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for w in &all {
+        *per.entry(w.counsellor_id.as_str()).or_default() += 1;
+    }
+    let Some((c, _)) = per.iter().max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c))) else {
+        println!("No open warnings.");
+        return Ok(None);
+    };
+    let c = c.to_string();
+    println!("Morning list of counsellor {c}, most urgent first:");
+    let mut out = std::io::stdout().lock();
+    for w in all.iter().filter(|w| w.counsellor_id == c) {
+        use std::io::Write;
+        let line = format!(
+            "  {} {:<6} {:<9} {} {}\n      {}\n      {}\n",
+            w.warning_id, w.level, w.category, w.student_id, w.rule, w.reason_zh, w.reason_en
+        );
+        out.write_all(line.as_bytes()).map_err(|e| Failure::Job(anyhow::Error::from(e)))?;
+    }
+    Ok(Some(c))
 }
 
 /// Generates the demo campus into `<demo-store>-input`; returns it and its clock.

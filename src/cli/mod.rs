@@ -13,6 +13,7 @@ mod pipelines_cmd;
 mod progress;
 mod refresh_cmd;
 mod sql_cmd;
+mod warnings_cmd;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -161,5 +162,7 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
         Command::Runs(a) => refresh_cmd::runs(a, &settings).await,
         Command::Pipelines(a) => pipelines_cmd::run(a, &settings).await,
         Command::Schedule(a) => refresh_cmd::schedule(a, &settings).await,
+        Command::Warnings(a) => warnings_cmd::run(a, &settings).await,
+        Command::Evaluate(a) => warnings_cmd::evaluate(a, &settings).await,
     }
 }

@@ -64,23 +64,64 @@ async fn run_once(store: &Store, opts: &RefreshOptions, s: &Settings) -> Result<
 }
 
 pub(super) async fn run(args: RefreshArgs, s: &Settings) -> Result<(), Failure> {
-    let opts = options(args.as_of.as_deref(), args.full, args.wait, args.pipelines, s, s.now)?;
     let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
-    let report = run_once(&store, &opts, s).await?;
-    if !s.quiet {
-        eprintln!("refresh {} as of {}: {} ({})", report.run_id, report.as_of, report.mode, report.detail);
-        for st in &report.steps {
-            let what = if st.skipped { "nothing to recompute".to_string() } else { format!("{} rows", st.rows) };
-            eprintln!("  {}: {what} in {:.2} s", st.step, st.seconds);
+    let rules = if args.no_warnings { None } else { Some(load_rules(args.rules.clone())?) };
+    let opts = options(args.as_of.as_deref(), args.full, args.wait, args.pipelines.clone(), s, s.now)?;
+    let nights: Vec<Option<String>> = match &args.from {
+        None => vec![args.as_of.clone()],
+        Some(from) => {
+            let bad = |t: &str| usage(format!("`{t}` is not a date"), "use YYYY-MM-DD");
+            let first = parse_date(from).ok_or_else(|| bad(from))?;
+            let last = match &opts.as_of {
+                Some(d) => *d,
+                None => crate::schema::time::days_to_date(refresh::as_of_date(None, s.now, s.tz)),
+            };
+            if first > last {
+                return Err(usage(format!("--from {from} is after the as-of date {last}"), "swap the dates"));
+            }
+            first.iter_days().take_while(|d| *d <= last).map(|d| Some(d.to_string())).collect()
         }
+    };
+    let mut reports = Vec::new();
+    for (i, night) in nights.iter().enumerate() {
+        let mut o = options(night.as_deref(), args.full && i == 0, args.wait, args.pipelines.clone(), s, s.now)?;
+        o.pipelines = opts.pipelines.clone();
+        let report = run_once(&store, &o, s).await?;
+        if !s.quiet {
+            eprintln!("refresh {} as of {}: {} ({})", report.run_id, report.as_of, report.mode, report.detail);
+            if nights.len() == 1 {
+                for st in &report.steps {
+                    let what =
+                        if st.skipped { "nothing to recompute".to_string() } else { format!("{} rows", st.rows) };
+                    eprintln!("  {}: {what} in {:.2} s", st.step, st.seconds);
+                }
+            }
+        }
+        if let Some(rules) = &rules {
+            let w = crate::warnings::raise(&store, rules, s.tz, s.now).await.map_err(crate::Error::from)?;
+            if !s.quiet {
+                eprintln!(
+                    "  warnings: {} new, {} updated ({} escalated), {} deferred by capacity, {} in cooldown; {} open",
+                    w.raised, w.updated, w.escalated, w.deferred, w.suppressed, w.open
+                );
+            }
+        }
+        reports.push(report);
     }
     if let Some(format) = args.format {
-        let batch = report_batch(&report).context("formatting the summary")?;
+        let batches =
+            reports.iter().map(report_batch).collect::<Result<Vec<_>, _>>().context("formatting the summary")?;
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        write_batches(&mut out, &[batch], format, s.tz).context("writing output")?;
+        write_batches(&mut out, &batches, format, s.tz).context("writing output")?;
         out.flush().context("writing output")?;
     }
     Ok(())
+}
+
+/// Loads the warning rules (`--rules`, else ./pipelines/warnings/rules.toml, else built-in).
+pub(super) fn load_rules(given: Option<std::path::PathBuf>) -> Result<crate::warnings::rules::RuleSet, Failure> {
+    let path = crate::warnings::rules::resolve(given);
+    Ok(crate::warnings::rules::load(path.as_deref()).map_err(crate::Error::from)?)
 }
 
 fn report_batch(r: &RefreshReport) -> Result<RecordBatch, arrow::error::ArrowError> {
@@ -150,6 +191,7 @@ fn parse_at(at: &str) -> Option<i64> {
 pub(super) async fn schedule(args: ScheduleArgs, s: &Settings) -> Result<(), Failure> {
     let at = parse_at(&args.at).ok_or_else(|| usage(format!("--at `{}` is not a time", args.at), "use HH:MM"))?;
     let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
+    let rules = load_rules(args.rules.clone())?;
     let mut done = 0u32;
     let mut first = args.now_too;
     loop {
@@ -172,6 +214,13 @@ pub(super) async fn schedule(args: ScheduleArgs, s: &Settings) -> Result<(), Fai
             Ok(r) => {
                 if !s.quiet {
                     eprintln!("radar: refresh {} as of {} ok ({}: {})", r.run_id, r.as_of, r.mode, r.detail);
+                }
+                match crate::warnings::raise(&store, &rules, s.tz, now).await {
+                    Ok(w) if !s.quiet => {
+                        eprintln!("radar: warnings: {} new, {} updated, {} open", w.raised, w.updated, w.open)
+                    }
+                    Ok(_) => {}
+                    Err(e) => eprintln!("radar: scheduled warnings failed: {e}"),
                 }
             }
             // A failed night is recorded in refresh_runs; the schedule carries on.

@@ -11,7 +11,28 @@ use crate::store::{collect_stream, Store};
 
 pub(super) async fn run(args: SqlArgs, s: &Settings) -> Result<(), Failure> {
     let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
-    let stream = store.query(&args.query).await.map_err(crate::Error::from).context("query failed")?;
+    let ctx = store.session().await.map_err(crate::Error::from).context("query failed")?;
+    // The operational tables (warnings and their lifecycle) live in SQLite; they join the
+    // session as in-memory tables showing the current state.
+    if crate::warnings::db::OpsDb::exists(&s.store) {
+        let db = crate::warnings::db::OpsDb::open(&s.store).map_err(crate::Error::from)?;
+        for (name, batch) in crate::warnings::db::sql_tables(&db).map_err(crate::Error::from)? {
+            let t = datafusion::datasource::MemTable::try_new(batch.schema(), vec![vec![batch]])
+                .map_err(|e| crate::Error::from(crate::warnings::WarningError::from(e)))?;
+            ctx.register_table(name, std::sync::Arc::new(t))
+                .map_err(|e| crate::Error::from(crate::warnings::WarningError::from(e)))?;
+        }
+    }
+    let df = ctx
+        .sql(&args.query)
+        .await
+        .map_err(|e| crate::Error::from(crate::store::StoreError::from(e)))
+        .context("query failed")?;
+    let stream = df
+        .execute_stream()
+        .await
+        .map_err(|e| crate::Error::from(crate::store::StoreError::from(e)))
+        .context("query failed")?;
     let schema = stream.schema();
     let mut batches = collect_stream(stream).await.map_err(crate::Error::from).context("query failed")?;
     if batches.is_empty() {

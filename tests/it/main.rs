@@ -12,3 +12,4 @@ mod refresh;
 mod replay;
 mod sql_output;
 mod util;
+mod warnings;
