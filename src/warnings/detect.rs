@@ -52,8 +52,15 @@ struct Hit {
     vars: BTreeMap<&'static str, String>,
 }
 
-/// Runs every rule; composite rules see the others' results.
+/// Runs every rule; composite rules see the others' results. Signals that do not stand
+/// alone and signals a composite folded in are left out.
 pub fn detect(rules: &RuleSet, inp: &Inputs) -> Vec<Candidate> {
+    let out = signals(rules, inp);
+    fold(rules, inp, out)
+}
+
+/// Every non-composite rule firing, including signals that do not stand alone.
+pub fn signals(rules: &RuleSet, inp: &Inputs) -> Vec<Candidate> {
     let ctx = Shared::new(inp);
     let mut out: Vec<Candidate> = Vec::new();
     for rule in rules.rules.iter().filter(|r| !matches!(r.check, Check::Composite(_))) {
@@ -75,6 +82,10 @@ pub fn detect(rules: &RuleSet, inp: &Inputs) -> Vec<Candidate> {
             }
         }
     }
+    out
+}
+
+fn fold(rules: &RuleSet, inp: &Inputs, mut out: Vec<Candidate>) -> Vec<Candidate> {
     // A composite absorbs the signals it counts: one warning that names them all,
     // rather than one per signal.
     let mut absorbed = std::collections::HashSet::new();
@@ -87,7 +98,8 @@ pub fn detect(rules: &RuleSet, inp: &Inputs) -> Vec<Candidate> {
             }
         }
     }
-    out.retain(|c| !absorbed.contains(&(c.student, c.rule.clone())));
+    // Signals that do not stand alone only ever count towards a composite.
+    out.retain(|c| !absorbed.contains(&(c.student, c.rule.clone())) && rules.get(&c.rule).is_none_or(|r| r.alone));
     out.extend(composites);
     out
 }
@@ -190,10 +202,19 @@ impl Shared {
     }
 }
 
+/// Days with a trace of a kind left on campus.
+fn on_campus_days(t: &super::inputs::Traces) -> u64 {
+    TRACE_SOURCES
+        .iter()
+        .zip(t.days.iter())
+        .filter(|((k, _, _), _)| super::inputs::on_campus(k))
+        .fold(0, |a, (_, d)| a | d)
+}
+
 /// Days on which more than a quarter of the normally active students left no trace at
 /// all (public holidays, vacations): silences over them are not counted.
 fn quiet_days(inp: &Inputs) -> u64 {
-    let any: Vec<u64> = inp.traces.iter().map(|t| t.days.iter().fold(0, |a, b| a | b)).collect();
+    let any: Vec<u64> = inp.traces.iter().map(|t| on_campus_days(t)).collect();
     let active: Vec<u64> = any.iter().copied().filter(|d| d.count_ones() >= 20).collect();
     if active.is_empty() {
         return 0;
@@ -444,7 +465,7 @@ fn silence(x: &Silence, inp: &Inputs, ctx: &Shared, s: usize) -> Option<Hit> {
     let tr = &inp.traces[s];
     let hist = x.history_days.min(super::inputs::TRACE_DAYS) as u32;
     let mask = if hist >= 64 { u64::MAX } else { (1u64 << hist) - 1 };
-    let any = tr.days.iter().fold(0, |a, b| a | b);
+    let any = on_campus_days(tr);
     let normal_days = (any & mask & !ctx.quiet).count_ones();
     let usable = (mask & !ctx.quiet).count_ones().max(1);
     if f64::from(normal_days) < x.min_active_share * f64::from(usable) {

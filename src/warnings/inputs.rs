@@ -35,8 +35,8 @@ pub struct Student {
     pub resident: bool,
 }
 
-/// Traces of one student: distinct UTC hours (since epoch) with any record, and per
-/// source the days (bit i = D − 1 − i) with a record.
+/// Traces of one student: distinct UTC hours (since epoch) with a record of a kind left
+/// on campus, and per source the days (bit i = D − 1 − i) with a record.
 #[derive(Debug, Clone, Default)]
 pub struct Traces {
     /// Sorted distinct hours.
@@ -57,6 +57,13 @@ pub const TRACE_SOURCES: [(&str, &[&str], &str); 9] = [
     ("process_records", &["ts"], ""),
     ("assessments", &["ts"], ""),
 ];
+
+/// Whether a trace kind places the student on campus. LMS clicks and coursework uploads
+/// happen from anywhere (a student at home over a holiday still clicks), so they show the
+/// source is in use but do not end a silence on campus.
+pub fn on_campus(kind: &str) -> bool {
+    !matches!(kind, "learning_events" | "coursework")
+}
 
 /// Days of traces kept (bit masks hold 64).
 pub const TRACE_DAYS: i64 = 63;
@@ -350,7 +357,9 @@ async fn load_traces(
                 for r in 0..b.num_rows() {
                     let Some(&s) = idx.get(ids.get(r)) else { continue };
                     let hr = h.value(r);
-                    hours[s].push(hr);
+                    if on_campus(kind) {
+                        hours[s].push(hr);
+                    }
                     let (day, _) = clock.local(hr * HOUR);
                     let back = i64::from(inp.as_of) - 1 - i64::from(day);
                     if (0..64).contains(&back) {

@@ -57,9 +57,11 @@ pub fn level_rank(level: &str) -> i64 {
     }
 }
 
-/// Priority: the level dominates, then the category weight, then the severity.
+/// Priority: 100 per level step plus 60 per category weight, then the severity; with the
+/// default weights a safety yellow (a student unseen for a day) outranks an academic
+/// orange, and any red outranks any yellow.
 pub fn priority(rules: &RuleSet, c: &Candidate) -> f64 {
-    level_rank(c.level) as f64 * 100.0 + rules.category_weight(&c.category) * 10.0 + c.severity.clamp(0.0, 9.99)
+    level_rank(c.level) as f64 * 100.0 + rules.category_weight(&c.category) * 60.0 + c.severity.clamp(0.0, 9.99)
 }
 
 /// Writes the candidates of the raise as of `as_of_ts` into the operational store.

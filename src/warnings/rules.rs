@@ -388,6 +388,8 @@ pub struct Rule {
     pub reason_zh: String,
     /// One-line reason, English.
     pub reason_en: String,
+    /// Raised on its own (`alone = true`, the default) or only counted by composites.
+    pub alone: bool,
     /// What it checks.
     pub check: Check,
 }
@@ -470,7 +472,7 @@ fn d_cooldown() -> i64 {
     14
 }
 
-const COMMON: [&str; 7] = ["id", "category", "type", "sources", "reason_zh", "reason_en", "enabled"];
+const COMMON: [&str; 8] = ["id", "category", "type", "sources", "reason_zh", "reason_en", "enabled", "alone"];
 
 fn type_keys(ty: &str) -> Option<&'static [&'static str]> {
     Some(match ty {
@@ -701,7 +703,10 @@ fn rule(t: &toml::Table) -> Result<Option<Rule>, Vec<String>> {
         }
     };
     match check {
-        Some(check) if problems.is_empty() => Ok(Some(Rule { id, category, sources, reason_zh, reason_en, check })),
+        Some(check) if problems.is_empty() => {
+            let alone = t.get("alone").and_then(|v| v.as_bool()).unwrap_or(true);
+            Ok(Some(Rule { id, category, sources, reason_zh, reason_en, alone, check }))
+        }
         _ => Err(problems),
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::detect::{detect, Candidate};
+use super::detect::{detect, signals, Candidate};
 use super::inputs::{Inputs, Student, Traces, TRACE_SOURCES};
 use super::rules::{parse, RuleSet, BUILTIN};
 
@@ -102,7 +102,7 @@ fn wellbeing_fewer_meals_fires_and_a_small_dip_does_not() {
     let mut inp = campus(20);
     set_recent(&mut inp, "meals", 0, &[10.0, 7.0, 5.0]);
     set_recent(&mut inp, "meals", 1, &[14.0, 13.0, 14.0]);
-    let c = detect(&rules(), &inp);
+    let c = signals(&rules(), &inp);
     let hit = fired(&c, 0, "wellbeing.fewer_meals").expect("meals collapse fires");
     assert_eq!(hit.category, "wellbeing");
     let e = &hit.evidence;
@@ -115,7 +115,9 @@ fn wellbeing_fewer_meals_fires_and_a_small_dip_does_not() {
     assert_eq!(e["sources_used"], serde_json::json!(["card_transactions"]));
     assert!(e["trend"]["theil_sen_slope"].as_f64().is_some_and(|s| s < 0.0), "{e}");
     assert!(hit.reason_zh.contains("15") && hit.reason_en.contains("meals"), "{} / {}", hit.reason_zh, hit.reason_en);
-    assert!(fired(&c, 1, "wellbeing.fewer_meals").is_none(), "a one-meal dip is not a warning");
+    assert!(fired(&c, 1, "wellbeing.fewer_meals").is_none(), "a one-meal dip is not a signal");
+    // One signal alone is not raised: fewer meals is common (exam weeks, a cold).
+    assert!(detect(&rules(), &inp).iter().all(|x| x.student != 0));
 }
 
 #[test]
@@ -124,7 +126,7 @@ fn an_old_night_owl_is_not_flagged_but_a_new_one_is() {
     let m = inp.weekly.get_mut("late_returns").expect("late");
     m[0] = vec![Some(5.0); WEEKS]; // always out late
     set_recent(&mut inp, "late_returns", 1, &[3.0, 5.0, 6.0]); // became one
-    let c = detect(&rules(), &inp);
+    let c = signals(&rules(), &inp);
     assert!(fired(&c, 0, "wellbeing.later_nights").is_none());
     let hit = fired(&c, 1, "wellbeing.later_nights").expect("new night owl");
     assert!(hit.evidence["cohort_pct"].as_f64().is_some_and(|p| p >= 0.9), "{}", hit.evidence);
@@ -150,7 +152,7 @@ fn a_missing_source_never_fires_and_is_listed() {
     set_recent(&mut inp, "night_online_hours", 0, &[5.0, 6.0, 7.0]);
     set_recent(&mut inp, "night_online_hours", 1, &[5.0, 6.0, 7.0]);
     set_recent(&mut inp, "meals", 0, &[9.0, 6.0, 4.0]);
-    let c = detect(&rules(), &inp);
+    let c = signals(&rules(), &inp);
     assert!(!rules_of(&c, 0).contains("wellbeing.night_online"), "{:?}", rules_of(&c, 0));
     assert!(fired(&c, 1, "wellbeing.night_online").is_some());
     let meals = fired(&c, 0, "wellbeing.fewer_meals").expect("meals");
@@ -217,7 +219,7 @@ fn academic_low_attendance_and_a_near_miss() {
     set_recent(&mut inp, "attendance_rate", 0, &[0.6, 0.5, 0.55]);
     set_recent(&mut inp, "attendance_rate", 1, &[0.85, 0.9, 0.8]);
     let c = detect(&rules(), &inp);
-    assert!(fired(&c, 0, "academic.low_attendance").is_some() || fired(&c, 0, "wellbeing.several_changes").is_some());
+    assert!(fired(&c, 0, "academic.low_attendance").is_some());
     assert!(fired(&c, 1, "academic.low_attendance").is_none());
 }
 
