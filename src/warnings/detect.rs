@@ -63,7 +63,16 @@ pub fn detect(rules: &RuleSet, inp: &Inputs) -> Vec<Candidate> {
 pub fn signals(rules: &RuleSet, inp: &Inputs) -> Vec<Candidate> {
     let ctx = Shared::new(inp);
     let mut out: Vec<Candidate> = Vec::new();
+    // A holiday or vacation changes everybody's weeks; the change rules hold back while
+    // three or more of the last seven days were quiet on campus.
+    let holiday = (ctx.quiet & 0x7f).count_ones() >= 3;
+    if holiday {
+        tracing::info!("campus quiet on most of the last 7 days: change rules hold back");
+    }
     for rule in rules.rules.iter().filter(|r| !matches!(r.check, Check::Composite(_))) {
+        if holiday && matches!(rule.check, Check::Change(_)) {
+            continue;
+        }
         for s in 0..inp.students.len() {
             if rule.sources.iter().any(|src| !inp.has_source(s, src)) {
                 continue;
@@ -300,6 +309,7 @@ fn change(c: &Change, inp: &Inputs, ctx: &Shared, s: usize) -> Option<Hit> {
         trend: json!({
             "method": "cusum",
             "weeks": week_names(inp, start),
+            "last_week_days": if inp.partial_days > 0 { inp.partial_days } else { 7 },
             "values": raw.iter().map(|v| v.map(round3)).collect::<Vec<_>>(),
             "recent_mean": round3(rm),
             "baseline_median_vs_cohort": round3(centre),
@@ -327,8 +337,8 @@ fn aggregate(values: &[Option<f64>], agg: Agg) -> (Option<f64>, usize) {
 
 fn window<'a>(inp: &'a Inputs, feature: &str, s: usize, weeks: usize) -> Option<&'a [Option<f64>]> {
     let m = inp.weekly.get(feature)?;
-    let nw = inp.weeks.len();
-    (nw >= weeks).then(|| &m[s][nw - weeks..])
+    let nw = inp.complete;
+    (nw >= weeks).then(|| &m[s][nw - weeks..nw])
 }
 
 fn threshold(t: &Threshold, inp: &Inputs, ctx: &Shared, s: usize) -> Option<Hit> {
@@ -375,7 +385,7 @@ fn threshold(t: &Threshold, inp: &Inputs, ctx: &Shared, s: usize) -> Option<Hit>
         cohort_pct: pct,
         trend: json!({
             "method": format!("{:?} over {} weeks", t.agg, t.weeks).to_lowercase(),
-            "weeks": week_names(inp, inp.weeks.len() - t.weeks),
+            "weeks": inp.weeks[inp.complete - t.weeks..inp.complete].iter().map(|w| days_to_date(*w).to_string()).collect::<Vec<_>>(),
             "values": w.iter().map(|v| v.map(round3)).collect::<Vec<_>>(),
         }),
         vars,
@@ -446,16 +456,20 @@ fn screening(x: &Screening, inp: &Inputs, s: usize) -> Option<Hit> {
     })
 }
 
-/// Silence in hours over a span, leaving out the quiet (holiday) days inside it.
+/// Silence in hours over `[from_h, to_h)`, leaving out the hours that fall on quiet
+/// (holiday) days.
 fn effective_hours(from_h: i64, to_h: i64, inp: &Inputs, quiet: u64, clock: &mut LocalClock) -> i64 {
+    if to_h <= from_h {
+        return 0;
+    }
     let mut hours = to_h - from_h;
     let (d0, _) = clock.local(from_h * HOUR);
-    let (d1, _) = clock.local(to_h * HOUR);
-    // Whole quiet days strictly between the two instants.
-    for d in d0 + 1..d1 {
+    let (d1, _) = clock.local((to_h - 1) * HOUR);
+    for d in d0..=d1 {
         let back = i64::from(inp.as_of) - 1 - i64::from(d);
         if (0..64).contains(&back) && quiet & (1 << back) != 0 {
-            hours -= 24;
+            let (start, end) = (clock.midnight(d) / HOUR, clock.midnight(d + 1) / HOUR);
+            hours -= (to_h.min(end) - from_h.max(start)).max(0);
         }
     }
     hours.max(0)

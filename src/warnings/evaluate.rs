@@ -2,6 +2,9 @@
 //! scored against the planted truth of a generated campus (`DIR/truth/*.csv`, see
 //! `radar generate`).
 //!
+//! Recall and lead times count alerts: a warning raised, escalated, or reactivated (an
+//! open warning whose condition had cleared and came back). Precision counts warnings.
+//!
 //! Matching, per category:
 //! - **wellbeing** — a distress episode is caught when a wellbeing warning for the student
 //!   is created within `window_weeks` (3) of its onset; a wellbeing warning is a true
@@ -115,7 +118,6 @@ struct W {
     category: String,
     rule: String,
     day: i32,
-    created: Micros,
     status: String,
 }
 
@@ -148,7 +150,19 @@ pub fn evaluate(
         for r in rows {
             let (student, counsellor, category, rule, created, status) = r?;
             let day = clock.local(created).0;
-            ws.push(W { student, counsellor, category, rule, day, created, status });
+            ws.push(W { student, counsellor, category, rule, day, status });
+        }
+    }
+    // Alerts: a raise, an escalation, or an open warning whose condition came back.
+    let mut alerts: Vec<(String, String, Micros)> = Vec::new();
+    {
+        let mut st = db.conn.prepare(
+            "SELECT w.student_id, w.category, e.at FROM warning_events e JOIN warnings w ON w.warning_id = e.warning_id \
+             WHERE e.action IN ('raise', 'escalate', 'reactivate') ORDER BY e.at",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+        for r in rows {
+            alerts.push(r?);
         }
     }
     let (first, last): (Option<i64>, Option<i64>) =
@@ -182,7 +196,11 @@ pub fn evaluate(
 
     // Wellbeing: distress episodes caught within 3 weeks of onset.
     let first_w = |student: &str, cat: &str, from: i32| -> Option<i32> {
-        ws.iter().filter(|w| w.student == student && w.category == cat && w.day >= from).map(|w| w.day).min()
+        let from_ts = clock.midnight(from);
+        alerts.iter().filter(|(s, c, t)| s == student && c == cat && *t >= from_ts).map(|(_, _, t)| *t).min().map(|t| {
+            let days = (t - from_ts).div_euclid(DAY);
+            from + days as i32
+        })
     };
     let eligible: Vec<(&String, &i32)> =
         truth.distress.iter().filter(|(_, on)| **on + 21 <= last_day && **on >= first_day - 7 * 8).collect();
@@ -234,11 +252,8 @@ pub fn evaluate(
     let mut delays = Vec::new();
     for (s, a) in &spells {
         let start = clock.midnight(*a);
-        let first = ws
-            .iter()
-            .filter(|w| &w.student == *s && w.category == "safety" && w.created >= start)
-            .map(|w| w.created)
-            .min();
+        let first =
+            alerts.iter().filter(|(st, c, t)| st == *s && c == "safety" && *t >= start).map(|(_, _, t)| *t).min();
         if let Some(t) = first {
             delays.push((t - start) as f64 / 3.6e9);
         }

@@ -20,6 +20,31 @@ use crate::schema::time::{days_to_date, Micros};
 
 const HOUR: i64 = 3_600_000_000;
 
+/// D's own week joins the change rules once this many of its days are over, so a decline
+/// is seen mid-week rather than only on Mondays.
+pub const MIN_PARTIAL_DAYS: i32 = 3;
+
+/// Weekly features that add up over days: a part week is scaled to 7 days.
+const ADDITIVE: [&str; 17] = [
+    "meals",
+    "breakfast_days",
+    "canteen_spend",
+    "total_spend",
+    "late_returns",
+    "library_visits",
+    "online_hours",
+    "night_online_hours",
+    "activity_hours",
+    "no_trace_days",
+    "canteen_purchases",
+    "shower_count",
+    "wake_up_days",
+    "lms_clicks",
+    "lms_active_days",
+    "attendance_sessions",
+    "attendance_absences",
+];
+
 /// A student the rules look at (active students only).
 #[derive(Debug, Clone)]
 pub struct Student {
@@ -79,8 +104,13 @@ pub struct Inputs {
     pub students: Vec<Student>,
     /// Number of (major, cohort) groups.
     pub groups: usize,
-    /// Complete weeks in the window, ascending Mondays (last = the week before D's).
+    /// Weeks in the window, ascending Mondays: the complete weeks, then D's own week when
+    /// at least [`MIN_PARTIAL_DAYS`] of it are over (its additive features scaled to 7 days).
     pub weeks: Vec<i32>,
+    /// Number of complete weeks at the front of `weeks`.
+    pub complete: usize,
+    /// Days of D's week that are over when it is in `weeks` (else 0).
+    pub partial_days: i32,
     /// Weekly features: feature → [student][week].
     pub weekly: HashMap<String, Vec<Vec<Option<f64>>>>,
     /// Term rows: (table, feature) → per student, (term, value) in term order.
@@ -137,9 +167,17 @@ pub async fn load(
     let idx: HashMap<String, usize> = inp.students.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
 
     let (features, span) = weekly_needs(rules);
-    let last = monday_of(as_of) - 7;
-    let first = last - 7 * (span.max(1) as i32 - 1);
-    inp.weeks = (0..span.max(1) as i32).map(|i| first + 7 * i).collect();
+    let this_week = monday_of(as_of);
+    let partial = as_of - this_week;
+    let span = span.max(1);
+    let first = this_week - 7 * span as i32;
+    inp.complete = span;
+    inp.weeks = (0..span as i32).map(|i| first + 7 * i).collect();
+    if partial >= MIN_PARTIAL_DAYS {
+        inp.weeks.push(this_week);
+        inp.partial_days = partial;
+    }
+    let last = *inp.weeks.last().unwrap_or(&first);
     if tables.contains("student_week") && !features.is_empty() {
         let cols: Vec<String> = features.iter().map(|f| format!("CAST(\"{f}\" AS DOUBLE) AS \"{f}\"")).collect();
         let sql = format!(
@@ -162,6 +200,17 @@ pub async fn load(
                     let (Some(&s), wi) = (idx.get(ids.get(r)), ((w.value(r) - first) / 7) as usize) else { continue };
                     if wi < inp.weeks.len() && !v.is_null(r) {
                         col[s][wi] = Some(v.value(r));
+                    }
+                }
+            }
+        }
+        if inp.partial_days > 0 {
+            let scale = 7.0 / f64::from(inp.partial_days);
+            for (f, col) in m.iter_mut().filter(|(f, _)| ADDITIVE.contains(&f.as_str())) {
+                let _ = f;
+                for row in col.iter_mut() {
+                    if let Some(Some(v)) = row.last_mut() {
+                        *v *= scale;
                     }
                 }
             }

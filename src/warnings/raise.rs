@@ -37,6 +37,8 @@ pub struct RaiseReport {
     pub updated: usize,
     /// Escalated open warnings (level went up).
     pub escalated: usize,
+    /// Open warnings whose condition had cleared and came back.
+    pub reactivated: usize,
     /// Firings held back by the per-counsellor capacity.
     pub deferred: usize,
     /// Firings held back by the cooldown.
@@ -90,7 +92,7 @@ pub fn reconcile(
             }
         }
         let mut open_q = tx.prepare(
-            "SELECT warning_id, level, max_level, evidence, created_at FROM warnings \
+            "SELECT warning_id, level, max_level, evidence, created_at, active FROM warnings \
              WHERE student_id = ?1 AND rule = ?2 AND status IN ('new', 'acknowledged', 'in_progress')",
         )?;
         let mut closed_q = tx.prepare(
@@ -102,13 +104,44 @@ pub fn reconcile(
             let st = &inp.students[c.student];
             let evidence = c.evidence.to_string();
             let prio = priority(rules, c);
-            let open: Option<(String, String, String, String, i64)> = open_q
-                .query_row(params![st.id, c.rule], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            let open: Option<(String, String, String, String, i64, i64)> = open_q
+                .query_row(params![st.id, c.rule], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                })
                 .ok();
-            if let Some((id, level, max_level, old_ev, created)) = open {
+            if let Some((id, level, max_level, old_ev, created, active)) = open {
                 seen.push(id.clone());
                 if created > as_of_ts {
                     continue; // an older night replayed: leave newer state alone
+                }
+                if active == 0 {
+                    // The condition had cleared and is back: a new episode on the same open
+                    // warning, surfaced again (updated_at) and logged, not a second warning.
+                    tx.execute(
+                        "UPDATE warnings SET level = ?2, reason_zh = ?3, reason_en = ?4, evidence = ?5, priority = ?6, \
+                         updated_at = MAX(updated_at, ?7), last_seen = ?7, active = 1, \
+                         max_level = CASE WHEN ?8 > 0 THEN ?2 ELSE max_level END WHERE warning_id = ?1",
+                        params![
+                            id,
+                            c.level,
+                            c.reason_zh,
+                            c.reason_en,
+                            evidence,
+                            prio,
+                            as_of_ts,
+                            i64::from(level_rank(c.level) > level_rank(&max_level))
+                        ],
+                    )?;
+                    let status: String =
+                        tx.query_row("SELECT status FROM warnings WHERE warning_id = ?1", [&id], |r| r.get(0))?;
+                    tx.execute(
+                        "INSERT INTO warning_events (warning_id, at, by, action, from_status, to_status, level, note) \
+                         VALUES (?1, ?2, 'radar', 'reactivate', ?3, ?3, ?4, 'condition back after it had cleared')",
+                        params![id, as_of_ts, status, c.level],
+                    )?;
+                    rep.updated += 1;
+                    rep.reactivated += 1;
+                    continue;
                 }
                 let changed = level != c.level || old_ev != evidence;
                 if changed {

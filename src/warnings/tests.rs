@@ -24,6 +24,7 @@ fn campus(n: usize) -> Inputs {
     let mut inp = Inputs { as_of: AS_OF, as_of_ts, tz: Some(TZ), groups: 1, ..Inputs::default() };
     let last = crate::features::clock::monday_of(AS_OF) - 7;
     inp.weeks = (0..WEEKS as i32).map(|i| last - 7 * (WEEKS as i32 - 1 - i)).collect();
+    inp.complete = WEEKS;
     for i in 0..n {
         inp.students.push(Student {
             id: format!("S{i:03}"),
@@ -255,6 +256,22 @@ fn safety_silence_against_own_history() {
     assert_eq!(fired(&c, 1, "safety.no_trace").map(|x| x.level), Some("red"));
     assert!(fired(&c, 2, "safety.no_trace").is_none());
     assert!(fired(&c, 3, "safety.no_trace").is_none(), "silences like their weekends are usual");
+}
+
+#[test]
+fn a_holiday_silences_nobody() {
+    let mut inp = campus(20);
+    let now = inp.as_of_ts;
+    // Half the campus went home for the last two days: those days are quiet, and a
+    // silence over them does not count.
+    for s in 0..10 {
+        inp.traces[s].hours.retain(|h| *h < now / HOUR - 40);
+        for d in inp.traces[s].days.iter_mut() {
+            *d &= !0b11;
+        }
+    }
+    let c = detect(&rules(), &inp);
+    assert!(c.iter().all(|x| x.rule != "safety.no_trace"), "{:?}", c.iter().map(|x| &x.rule).collect::<Vec<_>>());
 }
 
 #[test]

@@ -22,6 +22,10 @@ fn demo_ingests_the_sample_campus_and_suggests_next_steps() {
     assert!(stdout.contains("Refreshed features as of"), "{stdout}");
     assert!(stdout.contains("Weekly features of student") && stdout.contains("breakfast_days"), "{stdout}");
     assert!(stdout.matches("2025-09-").count() >= 3, "{stdout}");
+    // It raises the warnings and prints a counsellor's morning list, each with its reasons.
+    assert!(stdout.contains("Warnings as of"), "{stdout}");
+    assert!(stdout.contains("Morning list of counsellor"), "{stdout}");
+    assert!(stdout.contains("W000001") || stdout.contains(" W0"), "{stdout}");
     // A second demo starts from a fresh store: the same counts, not duplicates.
     let again = run();
     ok(&again);
