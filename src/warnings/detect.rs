@@ -223,8 +223,11 @@ fn on_campus_days(t: &super::inputs::Traces) -> u64 {
 /// Days on which more than a quarter of the normally active students left no trace at
 /// all (public holidays, vacations): silences over them are not counted.
 fn quiet_days(inp: &Inputs) -> u64 {
-    let any: Vec<u64> = inp.traces.iter().map(|t| on_campus_days(t)).collect();
-    let active: Vec<u64> = any.iter().copied().filter(|d| d.count_ones() >= 20).collect();
+    let any: Vec<u64> = inp.traces.iter().map(on_campus_days).collect();
+    // Students present on at least half of the days the campus saw anyone (so the first
+    // weeks of a new store work too).
+    let campus_days = any.iter().fold(0u64, |a, b| a | b).count_ones();
+    let active: Vec<u64> = any.iter().copied().filter(|d| d.count_ones() * 2 >= campus_days.max(1)).collect();
     if active.is_empty() {
         return 0;
     }
@@ -246,7 +249,8 @@ fn change(c: &Change, inp: &Inputs, ctx: &Shared, s: usize) -> Option<Hit> {
     let m = inp.weekly.get(&c.feature)?;
     let med = ctx.medians.get(&c.feature)?;
     let g = inp.students[s].group;
-    let nw = inp.weeks.len();
+    let additive = super::inputs::ADDITIVE.contains(&c.feature.as_str());
+    let nw = if additive { inp.weeks.len() } else { inp.complete };
     let span = c.baseline_weeks + c.recent_weeks;
     if nw < span {
         return None;
@@ -309,7 +313,7 @@ fn change(c: &Change, inp: &Inputs, ctx: &Shared, s: usize) -> Option<Hit> {
         trend: json!({
             "method": "cusum",
             "weeks": week_names(inp, start),
-            "last_week_days": if inp.partial_days > 0 { inp.partial_days } else { 7 },
+            "last_week_days": if inp.partial_days > 0 && additive { inp.partial_days } else { 7 },
             "values": raw.iter().map(|v| v.map(round3)).collect::<Vec<_>>(),
             "recent_mean": round3(rm),
             "baseline_median_vs_cohort": round3(centre),

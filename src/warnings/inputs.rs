@@ -22,10 +22,11 @@ const HOUR: i64 = 3_600_000_000;
 
 /// D's own week joins the change rules once this many of its days are over, so a decline
 /// is seen mid-week rather than only on Mondays.
-pub const MIN_PARTIAL_DAYS: i32 = 3;
+pub const MIN_PARTIAL_DAYS: i32 = 4;
 
-/// Weekly features that add up over days: a part week is scaled to 7 days.
-const ADDITIVE: [&str; 17] = [
+/// Weekly features that add up over days: a part week is scaled to 7 days. The others
+/// (rates, entropies) are too noisy over a few days and use complete weeks only.
+pub const ADDITIVE: [&str; 17] = [
     "meals",
     "breakfast_days",
     "canteen_spend",
