@@ -101,8 +101,9 @@ pub(super) async fn run(args: RefreshArgs, s: &Settings) -> Result<(), Failure> 
             let w = crate::warnings::raise(&store, rules, s.tz, s.now).await.map_err(crate::Error::from)?;
             if !s.quiet {
                 eprintln!(
-                    "  warnings: {} new, {} updated ({} escalated), {} deferred by capacity, {} in cooldown; {} open",
-                    w.raised, w.updated, w.escalated, w.deferred, w.suppressed, w.open
+                    "  warnings: {} new, {} updated ({} escalated), {} deferred by capacity, {} in cooldown; {} open \
+                     in {:.2} s",
+                    w.raised, w.updated, w.escalated, w.deferred, w.suppressed, w.open, w.seconds
                 );
             }
         }

@@ -211,6 +211,11 @@ impl Shared {
     }
 }
 
+/// Days on which anyone at all left a trace on campus (the store's history).
+fn campus_days(inp: &Inputs) -> u64 {
+    inp.traces.iter().map(on_campus_days).fold(0, |a, b| a | b)
+}
+
 /// Days with a trace of a kind left on campus.
 fn on_campus_days(t: &super::inputs::Traces) -> u64 {
     TRACE_SOURCES
@@ -485,7 +490,10 @@ fn silence(x: &Silence, inp: &Inputs, ctx: &Shared, s: usize) -> Option<Hit> {
     let mask = if hist >= 64 { u64::MAX } else { (1u64 << hist) - 1 };
     let any = on_campus_days(tr);
     let normal_days = (any & mask & !ctx.quiet).count_ones();
-    let usable = (mask & !ctx.quiet).count_ones().max(1);
+    let usable = (mask & !ctx.quiet & campus_days(inp)).count_ones();
+    if usable < x.min_history_days.max(1) {
+        return None;
+    }
     if f64::from(normal_days) < x.min_active_share * f64::from(usable) {
         return None;
     }

@@ -171,6 +171,8 @@ pub fn evaluate(
         return Err(WarningError::Truth { file: "ops.sqlite".into(), msg: "no raise has run on this store".into() });
     };
     let (first_day, last_day) = (clock.local(first).0, clock.local(last).0);
+    // The first night evaluated stands for the data's start (backfills start there).
+    let data_start = first_day;
 
     let tp = |w: &W| -> bool {
         match w.category.as_str() {
@@ -210,6 +212,17 @@ pub fn evaluate(
         .collect();
     push("wellbeing", "distress_recall_within_3_weeks", ratio(caught.len(), eligible.len()), eligible.len(), ">= 0.8");
     push("wellbeing", "median_weeks_onset_to_warning", median_weeks(&caught), caught.len(), "");
+    // Episodes with four weeks of the student's own history before onset (a baseline needs
+    // history: an episode in the data's first weeks can only be seen against the cohort).
+    let seasoned: Vec<&(&String, &i32)> = eligible.iter().filter(|(_, on)| **on >= data_start + 28).collect();
+    let hit = seasoned.iter().filter(|(s, on)| first_w(s, "wellbeing", **on).is_some_and(|d| d <= **on + 21)).count();
+    push(
+        "wellbeing",
+        "distress_recall_within_3_weeks_onset_after_4_weeks_of_data",
+        ratio(hit, seasoned.len()),
+        seasoned.len(),
+        ">= 0.8",
+    );
     let any: usize = eligible.iter().filter(|(s, on)| first_w(s, "wellbeing", **on).is_some()).count();
     push("wellbeing", "distress_recall_any_time", ratio(any, eligible.len()), eligible.len(), "");
 

@@ -324,6 +324,10 @@ pub struct Silence {
     /// span, the campus is on holiday: the rule holds back.
     #[serde(default = "d_campus")]
     pub campus_share_max: f64,
+    /// Fewest ordinary (not quiet) days of history before the rule judges anyone: what is
+    /// usual needs at least a week with its weekend.
+    #[serde(default = "d_min_history")]
+    pub min_history_days: u32,
 }
 
 /// A resident student not back in the dorm overnight.
@@ -459,6 +463,9 @@ fn d_true() -> bool {
 fn d_campus() -> f64 {
     0.25
 }
+fn d_min_history() -> u32 {
+    7
+}
 fn d_return_share() -> f64 {
     0.85
 }
@@ -503,7 +510,14 @@ fn type_keys(ty: &str) -> Option<&'static [&'static str]> {
         ],
         "term" => &["table", "feature", "scope", "higher_is_worse", "require", "levels"],
         "screening" => &["kind", "within_days", "level_map", "levels"],
-        "silence" => &["levels", "history_days", "min_active_share", "beyond_own_longest", "campus_share_max"],
+        "silence" => &[
+            "levels",
+            "history_days",
+            "min_active_share",
+            "beyond_own_longest",
+            "campus_share_max",
+            "min_history_days",
+        ],
         "dorm_night" => &["levels", "history_days", "min_return_share", "check_hour", "campus_share_max"],
         "composite" => &["rules", "levels"],
         _ => return None,
