@@ -48,6 +48,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--rules", help="rule file (default: built-in)")
     ap.add_argument("--keep-store", action="store_true")
+    ap.add_argument("--tag", default="", help="suffix of the store directory (to run variants side by side)")
+    ap.add_argument("--out", default=str(ROOT / "benches" / "results-warnings.md"))
     a = ap.parse_args()
     radar = radar_bin()
     data = ROOT / "bench-data" / f"warnings-{a.students}-{a.weeks}-{a.seed}"
@@ -58,7 +60,7 @@ def main() -> None:
                    str(a.weeks), "--seed", str(a.seed), "--out", str(data)]).stdout
         clock_file.write_text(out.split()[2])
     now = clock_file.read_text().strip()
-    store = ROOT / "bench-data" / f"warnings-store-{a.students}-{a.weeks}-{a.seed}"
+    store = ROOT / "bench-data" / f"warnings-store-{a.students}-{a.weeks}-{a.seed}{a.tag}"
     shutil.rmtree(store, ignore_errors=True)
     base = [radar, "--store", str(store), "--now", now]
     t0 = time.time()
@@ -77,7 +79,8 @@ def main() -> None:
     lines = [
         f"# Warnings over a term, night by night ({a.students} students × {a.weeks} weeks, seed {a.seed})",
         "",
-        f"`python3 benches/warnings_eval.py --students {a.students} --weeks {a.weeks} --seed {a.seed}`",
+        f"`python3 benches/warnings_eval.py --students {a.students} --weeks {a.weeks} --seed {a.seed}"
+        + (f" --rules {a.rules}`" if a.rules else "`"),
         "",
         f"- ingest: {ingest_s:.1f} s; {nights} nights refreshed and raised in {nights_s:.1f} s "
         f"({nights_s / max(nights, 1):.2f} s per night on average, refresh included); "
@@ -95,7 +98,7 @@ def main() -> None:
         lines.append("")
     text = "\n".join(lines)
     print(text)
-    (ROOT / "benches" / "results-warnings.md").write_text(text + "\n")
+    Path(a.out).write_text(text + "\n")
     if not a.keep_store:
         shutil.rmtree(store, ignore_errors=True)
 
