@@ -611,6 +611,8 @@ fn composite(c: &Composite, found: &[Candidate], n: usize) -> Vec<(usize, Hit)> 
         let mut vars = BTreeMap::new();
         vars.insert("count", list.len().to_string());
         vars.insert("features", names.join(", "));
+        vars.insert("features_zh", names.iter().map(|n| label(n).0).collect::<Vec<_>>().join("、"));
+        vars.insert("features_en", names.iter().map(|n| label(n).1).collect::<Vec<_>>().join(", "));
         out.push((
             s,
             Hit {
@@ -630,4 +632,20 @@ fn composite(c: &Composite, found: &[Candidate], n: usize) -> Vec<(usize, Hit)> 
         ));
     }
     out
+}
+
+/// Words a counsellor reads for a feature: (Chinese, English).
+fn label(feature: &str) -> (&str, &str) {
+    match feature {
+        "meals" => ("就餐次数", "meals"),
+        "breakfast_days" => ("吃早餐", "breakfasts"),
+        "late_returns" => ("晚归", "late nights"),
+        "night_online_hours" => ("凌晨上网", "night-time online hours"),
+        "library_visits" => ("去图书馆", "library visits"),
+        "orderliness" => ("作息规律", "daily regularity"),
+        "attendance_rate" => ("出勤", "attendance"),
+        "lms_clicks" => ("网络学习", "online learning"),
+        "canteen_spend" => ("食堂消费", "canteen spending"),
+        other => (other, other),
+    }
 }
