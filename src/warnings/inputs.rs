@@ -340,6 +340,11 @@ async fn load_terms(
     Ok(())
 }
 
+/// The longest look-back (days) the rules of one type ask for; `None` when none does.
+fn longest(rules: &RuleSet, days: impl Fn(&Check) -> Option<i64>) -> Option<i64> {
+    rules.rules.iter().filter_map(|r| days(&r.check)).max()
+}
+
 async fn load_screenings(
     ctx: &SessionContext,
     rules: &RuleSet,
@@ -348,14 +353,10 @@ async fn load_screenings(
     inp: &mut Inputs,
 ) -> Result<(), WarningError> {
     inp.screenings = vec![Vec::new(); inp.students.len()];
-    let within = rules
-        .rules
-        .iter()
-        .filter_map(|r| match &r.check {
-            Check::Screening(s) => Some(s.within_days),
-            _ => None,
-        })
-        .max();
+    let within = longest(rules, |c| match c {
+        Check::Screening(s) => Some(s.within_days),
+        _ => None,
+    });
     let (Some(within), true) = (within, tables.contains("assessments")) else { return Ok(()) };
     let sql = format!(
         "SELECT student_id, CAST(ts AS BIGINT) AS t, kind, CAST(score AS DOUBLE) AS score, level FROM assessments \
@@ -439,14 +440,10 @@ async fn load_dorm(
     inp: &mut Inputs,
 ) -> Result<(), WarningError> {
     inp.dorm = vec![Vec::new(); inp.students.len()];
-    let history = rules
-        .rules
-        .iter()
-        .filter_map(|r| match &r.check {
-            Check::DormNight(d) => Some(d.history_days),
-            _ => None,
-        })
-        .max();
+    let history = longest(rules, |c| match c {
+        Check::DormNight(d) => Some(d.history_days),
+        _ => None,
+    });
     let (Some(history), true) = (history, tables.contains("access_events")) else { return Ok(()) };
     let sql = format!(
         "SELECT student_id, CAST(ts AS BIGINT) AS t, direction FROM access_events \

@@ -20,14 +20,7 @@ fn radar(s: &TestStore, now: &str, args: &[&str]) -> Output {
 }
 
 fn generate(out: &Path, students: &str, weeks: &str) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_radar"))
-        .args(["-q", "generate", "--start", "2025-09-08", "--students", students, "--weeks", weeks, "--seed", "3"])
-        .arg("--out")
-        .arg(out)
-        .output()
-        .expect("run radar generate");
-    ok(&o);
-    String::from_utf8_lossy(&o.stdout).split_whitespace().nth(2).unwrap_or_default().to_string()
+    generate_campus(out, students, weeks, "3")
 }
 
 /// Local date (YYYY-MM-DD) of a row's event time, if it has one.

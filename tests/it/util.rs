@@ -120,3 +120,15 @@ pub fn reports(out: &Output) -> Vec<serde_json::Value> {
 pub fn field(r: &serde_json::Value, k: &str) -> i64 {
     r[k].as_i64().unwrap_or_else(|| panic!("no {k} in {r}"))
 }
+
+/// `radar generate` of a campus from 2025-09-08 into `out`; returns the clock it prints.
+pub fn generate_campus(out: &Path, students: &str, weeks: &str, seed: &str) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_radar"))
+        .args(["-q", "generate", "--start", "2025-09-08", "--students", students, "--weeks", weeks, "--seed", seed])
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("run radar generate");
+    ok(&o);
+    String::from_utf8_lossy(&o.stdout).split_whitespace().nth(2).unwrap_or_default().to_string()
+}

@@ -3,7 +3,6 @@
 //! through the lifecycle from the command line, visible to `radar sql`, stable on re-runs,
 //! and scored against the planted truth.
 
-use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::util::*;
@@ -18,22 +17,11 @@ fn csv_rows(out: &Output) -> Vec<Vec<String>> {
     r.records().map(|rec| rec.expect("csv").iter().map(String::from).collect()).collect()
 }
 
-fn generate(out: &Path) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_radar"))
-        .args(["-q", "generate", "--start", "2025-09-08", "--students", "400", "--weeks", "12", "--seed", "11"])
-        .arg("--out")
-        .arg(out)
-        .output()
-        .expect("run radar generate");
-    ok(&o);
-    String::from_utf8_lossy(&o.stdout).split_whitespace().nth(2).unwrap_or_default().to_string()
-}
-
 #[test]
 fn nightly_warnings_lifecycle_exports_and_evaluation() {
     let s = TestStore::new();
     let data = s.scratch("campus");
-    let now = generate(&data);
+    let now = generate_campus(&data, "400", "12", "11");
     ok(&s.ingest_at(&now, &[&data]));
     let as_of = &now[..10];
     // Seven nights, each seeing only what was known that morning.
