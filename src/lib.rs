@@ -29,11 +29,16 @@
 //!  refresh  plan (full or incremental from a week), run the DAG, publish, refresh_runs
 //!    │
 //!    ▼
-//!  cli      `radar ingest | sql | demo | generate | refresh | runs | pipelines | schedule`
+//!  warnings rules.toml over the published features as of D → explained candidates →
+//!    │        dedup / cooldown / capacity → ops.sqlite (lifecycle, interventions) → lists,
+//!    │        xlsx, `warnings` in SQL, evaluation against planted truth
+//!    ▼
+//!  cli      `radar ingest | sql | demo | generate | refresh | runs | pipelines | schedule |
+//!            warnings | evaluate`
 //! ```
 //!
-//! Later stages (models, warnings, profiles, serve) slot in between `refresh` and `cli`
-//! and read only from the store.
+//! Later stages (models, profiles, serve) slot in between `refresh` and `cli` and read
+//! only from the store (models feed `warnings` a risk score).
 //!
 //! ## Example
 //!
