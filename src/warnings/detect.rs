@@ -73,13 +73,17 @@ pub fn signals(rules: &RuleSet, inp: &Inputs) -> Vec<Candidate> {
         if holiday && matches!(rule.check, Check::Change(_)) {
             continue;
         }
+        let cohort = match &rule.check {
+            Check::Threshold(t) => group_aggregates(t, inp, &ctx),
+            _ => Vec::new(),
+        };
         for s in 0..inp.students.len() {
             if rule.sources.iter().any(|src| !inp.has_source(s, src)) {
                 continue;
             }
             let hit = match &rule.check {
                 Check::Change(c) => change(c, inp, &ctx, s),
-                Check::Threshold(t) => threshold(t, inp, &ctx, s),
+                Check::Threshold(t) => threshold(t, inp, &cohort, s),
                 Check::Term(t) => term(t, inp, s),
                 Check::Screening(x) => screening(x, inp, s),
                 Check::Silence(x) => silence(x, inp, &ctx, s),
@@ -190,24 +194,13 @@ impl Shared {
         Shared { medians, members, quiet: quiet_days(inp) }
     }
 
-    /// Percentile of `x` among `values` as features.md ranks: strictly lower / (n − 1).
-    fn pct(values: &[f64], x: f64) -> Option<f64> {
-        if values.is_empty() {
-            return None;
-        }
-        if values.len() == 1 {
-            return Some(0.0);
-        }
-        let lower = values.iter().filter(|v| **v < x - 1e-9).count();
-        Some(lower as f64 / (values.len() - 1) as f64)
-    }
-
     /// Cohort percentile of a student's value of week `w`.
     fn week_pct(&self, inp: &Inputs, feature: &str, s: usize, w: usize) -> Option<f64> {
         let m = inp.weekly.get(feature)?;
         let x = m[s][w]?;
-        let vals: Vec<f64> = self.members[inp.students[s].group].iter().filter_map(|&o| m[o][w]).collect();
-        Shared::pct(&vals, x)
+        let mut vals: Vec<f64> = self.members[inp.students[s].group].iter().filter_map(|&o| m[o][w]).collect();
+        vals.sort_by(f64::total_cmp);
+        sorted_pct(&vals, x)
     }
 }
 
@@ -350,7 +343,34 @@ fn window<'a>(inp: &'a Inputs, feature: &str, s: usize, weeks: usize) -> Option<
     (nw >= weeks).then(|| &m[s][nw - weeks..nw])
 }
 
-fn threshold(t: &Threshold, inp: &Inputs, ctx: &Shared, s: usize) -> Option<Hit> {
+/// Each cohort group's aggregates of a threshold rule's feature, sorted (once per rule).
+fn group_aggregates(t: &Threshold, inp: &Inputs, ctx: &Shared) -> Vec<Vec<f64>> {
+    ctx.members
+        .iter()
+        .map(|mem| {
+            let mut v: Vec<f64> = mem
+                .iter()
+                .filter_map(|&o| {
+                    let (a, k) = aggregate(window(inp, &t.feature, o, t.weeks)?, t.agg);
+                    a.filter(|_| k >= t.min_weeks)
+                })
+                .collect();
+            v.sort_by(f64::total_cmp);
+            v
+        })
+        .collect()
+}
+
+/// Percentile of `x` among sorted values as features.md ranks: strictly lower / (n − 1).
+fn sorted_pct(sorted: &[f64], x: f64) -> Option<f64> {
+    match sorted.len() {
+        0 => None,
+        1 => Some(0.0),
+        n => Some(sorted.partition_point(|v| *v < x - 1e-9) as f64 / (n - 1) as f64),
+    }
+}
+
+fn threshold(t: &Threshold, inp: &Inputs, cohort: &[Vec<f64>], s: usize) -> Option<Hit> {
     for q in &t.require {
         let (a, _) = aggregate(window(inp, &q.feature, s, q.weeks)?, q.agg);
         if !q.op.holds(a?, q.value) {
@@ -364,20 +384,13 @@ fn threshold(t: &Threshold, inp: &Inputs, ctx: &Shared, s: usize) -> Option<Hit>
         return None;
     }
     let pct = {
-        let group = &ctx.members[inp.students[s].group];
-        let vals: Vec<f64> = group
-            .iter()
-            .filter_map(|&o| {
-                let (a, k) = aggregate(window(inp, &t.feature, o, t.weeks)?, t.agg);
-                a.filter(|_| k >= t.min_weeks)
-            })
-            .collect();
+        let vals = &cohort[inp.students[s].group];
         if let Some(share) = t.max_share_of_median {
-            if median(&vals).is_some_and(|m| value > share * m) {
+            if median(vals).is_some_and(|m| value > share * m) {
                 return None;
             }
         }
-        Shared::pct(&vals, value)
+        sorted_pct(vals, value)
     };
     let stat = if t.on == "cohort_pct" { pct? } else { value };
     let level = t.levels.level(stat, t.higher_is_worse)?;

@@ -114,9 +114,17 @@ pub async fn raise(
     let ctx = store.session().await?;
     let tables: BTreeSet<String> = store.table_names().into_iter().collect();
     let inp = inputs::load(&ctx, rules, &tables, as_of, as_of_ts, tz).await?;
+    let loaded = started.elapsed().as_secs_f64();
     let cands = detect::detect(rules, &inp);
+    let detected = started.elapsed().as_secs_f64();
     let mut db = db::OpsDb::open(store.root())?;
     let mut rep = raise::reconcile(&mut db, rules, &inp, cands, as_of_ts, now)?;
+    tracing::debug!(
+        load_s = loaded,
+        detect_s = detected - loaded,
+        reconcile_s = started.elapsed().as_secs_f64() - detected,
+        "warnings timing"
+    );
     rep.as_of = published.as_of.clone();
     rep.seconds = started.elapsed().as_secs_f64();
     tracing::info!(
