@@ -66,6 +66,13 @@ fn read_csv(path: &Path) -> Result<Vec<HashMap<String, String>>, WarningError> {
     Ok(out)
 }
 
+/// A column of a truth row; a missing column is an error naming the file, not a panic.
+fn text<'a>(row: &'a HashMap<String, String>, col: &str, file: &Path) -> Result<&'a str, WarningError> {
+    row.get(col)
+        .map(String::as_str)
+        .ok_or_else(|| WarningError::Truth { file: file.display().to_string(), msg: format!("no column {col}") })
+}
+
 fn date(row: &HashMap<String, String>, col: &str, file: &Path) -> Result<i32, WarningError> {
     row.get(col).and_then(|s| parse_date(s)).map(date_to_days).ok_or_else(|| WarningError::Truth {
         file: file.display().to_string(),
@@ -87,27 +94,26 @@ fn load_truth(dir: &Path) -> Result<Truth, WarningError> {
         Truth { distress: HashMap::new(), lost: HashMap::new(), failure: HashMap::new(), hardship: HashMap::new() };
     let p = t.join("distress.csv");
     for r in read_csv(&p)? {
-        truth.distress.insert(r["student_id"].clone(), date(&r, "onset_week", &p)?);
+        truth.distress.insert(text(&r, "student_id", &p)?.to_string(), date(&r, "onset_week", &p)?);
     }
     let p = t.join("lost_contact.csv");
     for r in read_csv(&p)? {
         truth
             .lost
-            .entry(r["student_id"].clone())
+            .entry(text(&r, "student_id", &p)?.to_string())
             .or_default()
             .push((date(&r, "first_day", &p)?, date(&r, "last_day", &p)?));
     }
     let p = t.join("academic_failure.csv");
     for r in read_csv(&p)? {
-        let last = term_last_week(&r["term"]).ok_or_else(|| WarningError::Truth {
-            file: p.display().to_string(),
-            msg: format!("bad term {}", r["term"]),
-        })?;
-        truth.failure.entry(r["student_id"].clone()).or_default().push(last);
+        let term = text(&r, "term", &p)?;
+        let last = term_last_week(term)
+            .ok_or_else(|| WarningError::Truth { file: p.display().to_string(), msg: format!("bad term {term}") })?;
+        truth.failure.entry(text(&r, "student_id", &p)?.to_string()).or_default().push(last);
     }
     let p = t.join("students.csv");
     for r in read_csv(&p)? {
-        truth.hardship.insert(r["student_id"].clone(), r.get("hardship").is_some_and(|v| v == "true"));
+        truth.hardship.insert(text(&r, "student_id", &p)?.to_string(), text(&r, "hardship", &p)? == "true");
     }
     Ok(truth)
 }

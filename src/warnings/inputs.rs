@@ -207,8 +207,7 @@ pub async fn load(
         }
         if inp.partial_days > 0 {
             let scale = 7.0 / f64::from(inp.partial_days);
-            for (f, col) in m.iter_mut().filter(|(f, _)| ADDITIVE.contains(&f.as_str())) {
-                let _ = f;
+            for (_, col) in m.iter_mut().filter(|(f, _)| ADDITIVE.contains(&f.as_str())) {
                 for row in col.iter_mut() {
                     if let Some(Some(v)) = row.last_mut() {
                         *v *= scale;

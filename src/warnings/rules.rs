@@ -36,32 +36,16 @@ pub const SOURCES: [&str; 11] = [
     "process_records",
 ];
 
-/// Weekly features (columns of `student_week`) rules may use.
-pub const WEEKLY_FEATURES: [&str; 23] = [
-    "meals",
-    "breakfast_days",
-    "canteen_spend",
-    "total_spend",
-    "meal_time_entropy",
-    "late_returns",
-    "library_visits",
-    "online_hours",
-    "night_online_hours",
-    "attendance_rate",
-    "activity_hours",
-    "no_trace_days",
-    "canteen_purchases",
-    "shower_count",
-    "orderliness",
-    "wake_up_minutes",
-    "wake_up_days",
-    "lms_clicks",
-    "lms_active_days",
-    "attendance_sessions",
-    "attendance_absences",
-    "absent_streak",
-    "present_streak",
-];
+/// Weekly features rules may use: the numeric columns of `student_week`, read from the
+/// step's own schema so the two cannot drift apart.
+pub fn weekly_features() -> Vec<String> {
+    crate::features::week::schema()
+        .fields()
+        .iter()
+        .filter(|f| f.data_type().is_numeric())
+        .map(|f| f.name().clone())
+        .collect()
+}
 
 /// Level thresholds of a rule's statistic; absent levels are not raised.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -414,6 +398,12 @@ pub struct Settings {
     pub category_weight: BTreeMap<String, f64>,
 }
 
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { capacity: d_capacity(), cooldown_days: d_cooldown(), category_weight: BTreeMap::new() }
+    }
+}
+
 /// A loaded, checked rule set.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
@@ -577,9 +567,9 @@ pub fn parse(text: &str, source: &str) -> Result<RuleSet, WarningError> {
     let settings: Settings = match doc.get("settings").cloned() {
         Some(v) => v.try_into().unwrap_or_else(|e: toml::de::Error| {
             problems.push(format!("[settings]: {}", e.message()));
-            Settings { capacity: d_capacity(), cooldown_days: d_cooldown(), category_weight: BTreeMap::new() }
+            Settings::default()
         }),
-        None => Settings { capacity: d_capacity(), cooldown_days: d_cooldown(), category_weight: BTreeMap::new() },
+        None => Settings::default(),
     };
     if settings.capacity == 0 {
         problems.push("[settings] capacity must be at least 1".into());
@@ -726,8 +716,10 @@ fn rule(t: &toml::Table) -> Result<Option<Rule>, Vec<String>> {
 }
 
 fn weekly(feature: &str, what: &str, problems: &mut Vec<String>) {
-    if !WEEKLY_FEATURES.contains(&feature) {
-        problems.push(format!("{what} `{feature}` is not a student_week feature{}", hint(feature, &WEEKLY_FEATURES)));
+    let known = weekly_features();
+    if !known.iter().any(|k| k == feature) {
+        let names: Vec<&str> = known.iter().map(String::as_str).collect();
+        problems.push(format!("{what} `{feature}` is not a student_week feature{}", hint(feature, &names)));
     }
 }
 
