@@ -26,6 +26,9 @@ pub enum Error {
     /// Warnings (`radar warnings`).
     #[error(transparent)]
     Warning(#[from] crate::warnings::WarningError),
+    /// Risk models (`radar train`, `radar score`, `radar models`).
+    #[error(transparent)]
+    Model(#[from] crate::models::ModelError),
     /// A setting the user gave is not usable (exit code 2).
     #[error("{what}: {hint}")]
     Config {
@@ -52,6 +55,7 @@ impl Error {
             Error::Pipeline(p) => p.is_definition(),
             Error::Refresh(r) => r.is_config(),
             Error::Warning(w) => w.is_config(),
+            Error::Model(m) => m.is_config(),
             _ => false,
         }
     }

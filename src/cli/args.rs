@@ -51,6 +51,129 @@ pub enum Command {
     Warnings(WarningsArgs),
     /// Evaluate against planted truth or references.
     Evaluate(EvaluateArgs),
+    /// Train an academic-risk model: backtest candidates, calibrate, save to the registry.
+    Train(TrainArgs),
+    /// Score students as of a date with a saved model (higher = more at risk).
+    Score(ScoreArgs),
+    /// List, show or activate models in the registry.
+    Models(ModelsArgs),
+}
+
+/// `radar train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Registry name of the model.
+    #[arg(long)]
+    pub name: String,
+    /// What to predict.
+    #[arg(long, value_enum, default_value = "credits6")]
+    pub target: crate::models::registry::Target,
+    /// Cut off at week N of every term with coursework and grades; the latest term (or,
+    /// with one term, the newest cohort) is the backtest.
+    #[arg(long, conflicts_with = "train_as_of")]
+    pub week: Option<u32>,
+    /// Training cut-off dates (repeatable); the term is the one the date falls in.
+    #[arg(long = "train-as-of")]
+    pub train_as_of: Vec<String>,
+    /// Test cut-off dates (repeatable); must be later terms than the training ones.
+    #[arg(long = "test-as-of", requires = "train_as_of")]
+    pub test_as_of: Vec<String>,
+    /// Test on these cohorts and train on the others (one term of outcomes).
+    #[arg(long = "test-cohort")]
+    pub test_cohort: Vec<i64>,
+    /// Comma-separated features (default: all). Protected attributes are refused.
+    #[arg(long)]
+    pub features: Option<String>,
+    /// Model families to try: all, logistic or forest.
+    #[arg(long, default_value = "all")]
+    pub family: String,
+    /// Share of students the alert list should hold (default: the training base rate).
+    #[arg(long)]
+    pub alert_share: Option<f64>,
+    /// Seed for the forests.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Make this the model the nightly refresh scores with.
+    #[arg(long)]
+    pub nightly: bool,
+    /// Model registry directory.
+    #[arg(long, env = "RADAR_MODELS", default_value = "models")]
+    pub models: PathBuf,
+    /// Output format of the backtest table.
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+/// `radar score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Model name, or NAME@VERSION (default version: the active one).
+    #[arg(long)]
+    pub model: String,
+    /// As-of date: the model sees records before it (default: today by --now).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Add whether the outcome is already known, the alert flag and the top reasons.
+    #[arg(long)]
+    pub explain: bool,
+    /// Do not write the scores to the store's `risk_scores` table.
+    #[arg(long)]
+    pub no_write: bool,
+    /// Model registry directory.
+    #[arg(long, env = "RADAR_MODELS", default_value = "models")]
+    pub models: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+/// `radar models`.
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// Model registry directory.
+    #[arg(long, global = true, env = "RADAR_MODELS", default_value = "models")]
+    pub models: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub action: ModelsAction,
+}
+
+/// `radar models` actions.
+#[derive(Debug, Subcommand)]
+pub enum ModelsAction {
+    /// Every model version with its status, window and test metrics.
+    List {
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+    },
+    /// A model card: features and weights, metrics, reliability, fairness.
+    Show {
+        /// NAME or NAME@VERSION.
+        model: String,
+        /// The whole model file as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make NAME@VERSION the version that scores.
+    Activate {
+        /// NAME@VERSION.
+        model: String,
+    },
+    /// The feature matrix a model would see as of a date (every feature; empty = unknown).
+    Features {
+        /// As-of date: only records before it count.
+        #[arg(long)]
+        as_of: String,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+    },
+    /// Make NAME the model the nightly refresh scores with.
+    Nightly {
+        /// NAME.
+        name: String,
+    },
 }
 
 /// `radar warnings`.
@@ -247,6 +370,9 @@ pub struct RefreshArgs {
     /// Do not evaluate the warning rules after the refresh.
     #[arg(long)]
     pub no_warnings: bool,
+    /// Model registry; the model named in its NIGHTLY file scores after each refresh.
+    #[arg(long, env = "RADAR_MODELS", default_value = "models")]
+    pub models: PathBuf,
 }
 
 /// `radar runs`.
@@ -307,6 +433,9 @@ pub struct ScheduleArgs {
     /// Warning rule file.
     #[arg(long, env = "RADAR_RULES")]
     pub rules: Option<PathBuf>,
+    /// Model registry; the model named in its NIGHTLY file scores after each refresh.
+    #[arg(long, env = "RADAR_MODELS", default_value = "models")]
+    pub models: PathBuf,
 }
 
 /// `radar generate`.

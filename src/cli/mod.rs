@@ -8,6 +8,7 @@ pub mod args;
 mod demo;
 mod generate_cmd;
 mod ingest_cmd;
+mod models_cmd;
 pub mod output;
 mod pipelines_cmd;
 mod progress;
@@ -164,5 +165,8 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
         Command::Schedule(a) => refresh_cmd::schedule(a, &settings).await,
         Command::Warnings(a) => warnings_cmd::run(a, &settings).await,
         Command::Evaluate(a) => warnings_cmd::evaluate(a, &settings).await,
+        Command::Train(a) => models_cmd::train_cmd(a, &settings).await,
+        Command::Score(a) => models_cmd::score_cmd(a, &settings).await,
+        Command::Models(a) => models_cmd::models_cmd(a, &settings).await,
     }
 }

@@ -97,6 +97,7 @@ pub(super) async fn run(args: RefreshArgs, s: &Settings) -> Result<(), Failure> 
                 }
             }
         }
+        super::models_cmd::nightly_score(&store, &args.models, &report.as_of, s).await?;
         if let Some(rules) = &rules {
             let w = crate::warnings::raise(&store, rules, s.tz, s.now).await.map_err(crate::Error::from)?;
             if !s.quiet {
@@ -215,6 +216,9 @@ pub(super) async fn schedule(args: ScheduleArgs, s: &Settings) -> Result<(), Fai
             Ok(r) => {
                 if !s.quiet {
                     eprintln!("radar: refresh {} as of {} ok ({}: {})", r.run_id, r.as_of, r.mode, r.detail);
+                }
+                if let Err(e) = super::models_cmd::nightly_score(&store, &args.models, &r.as_of, s).await {
+                    eprintln!("radar: scheduled scoring failed: {e:?}");
                 }
                 match crate::warnings::raise(&store, &rules, s.tz, now).await {
                     Ok(w) if !s.quiet => {

@@ -239,6 +239,7 @@ fn rules(action: RulesAction, s: &Settings) -> Result<(), Failure> {
                 Check::Silence(_) => "silence",
                 Check::DormNight(_) => "dorm_night",
                 Check::Composite(_) => "composite",
+                Check::Risk(_) => "risk",
             };
             let col = |v: Vec<String>| Arc::new(StringArray::from(v)) as arrow::array::ArrayRef;
             let batch = RecordBatch::try_new(

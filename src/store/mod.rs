@@ -165,6 +165,23 @@ impl Store {
         table.write(batches).with_save_mode(SaveMode::Overwrite).await.map_err(delta(name))
     }
 
+    /// Replaces the rows matching a SQL predicate with `batches` in one commit (every new
+    /// row must match the predicate): re-running a step for the same key changes nothing.
+    pub async fn replace_where(
+        &self,
+        table: DeltaTable,
+        name: &str,
+        batches: Vec<RecordBatch>,
+        predicate: &str,
+    ) -> Result<DeltaTable> {
+        table
+            .write(batches)
+            .with_save_mode(SaveMode::Overwrite)
+            .with_replace_where(predicate.to_string())
+            .await
+            .map_err(delta(name))
+    }
+
     /// Deletes the rows matching a SQL predicate in one commit.
     pub async fn delete(&self, table: DeltaTable, name: &str, predicate: &str) -> Result<DeltaTable> {
         let (t, _metrics) = table.delete().with_predicate(predicate).await.map_err(delta(name))?;

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::inputs::{Inputs, TRACE_SOURCES};
 use super::rules::{
-    render, Agg, Change, Check, Composite, DormNight, Rule, RuleSet, Screening, Silence, Term, Threshold,
+    render, Agg, Change, Check, Composite, DormNight, Risk, Rule, RuleSet, Screening, Silence, Term, Threshold,
 };
 use super::trend::{cusum, mann_kendall, mean, median, robust_scale, theil_sen};
 use crate::features::clock::LocalClock;
@@ -88,6 +88,7 @@ pub fn signals(rules: &RuleSet, inp: &Inputs) -> Vec<Candidate> {
                 Check::Screening(x) => screening(x, inp, s),
                 Check::Silence(x) => silence(x, inp, &ctx, s),
                 Check::DormNight(x) => dorm_night(x, inp, &ctx, s),
+                Check::Risk(x) => risk(x, inp, s),
                 Check::Composite(_) => None,
             };
             if let Some(h) = hit {
@@ -448,6 +449,30 @@ fn term(t: &Term, inp: &Inputs, s: usize) -> Option<Hit> {
             "terms": rows.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>(),
             "values": rows.iter().map(|(_, v)| v.map(round3)).collect::<Vec<_>>(),
         }),
+        vars,
+    })
+}
+
+fn risk(x: &Risk, inp: &Inputs, s: usize) -> Option<Hit> {
+    let row = inp.risk[s]
+        .iter()
+        .filter(|r| x.model.as_ref().is_none_or(|m| r.model.split('@').next() == Some(m.as_str())))
+        .max_by(|a, b| a.score.total_cmp(&b.score))?;
+    let level = x.levels.level(row.score, true)?;
+    let yellow = x.levels.yellow.or(x.levels.orange).or(x.levels.red).unwrap_or(0.5).max(1e-9);
+    let mut vars = BTreeMap::new();
+    vars.insert("score", format!("{:.0}%", row.score * 100.0));
+    vars.insert("model", row.model.clone());
+    vars.insert("reasons", if row.reasons_en.is_empty() { "-".into() } else { row.reasons_en.clone() });
+    vars.insert("reasons_zh", if row.reasons_zh.is_empty() { "-".into() } else { row.reasons_zh.clone() });
+    Some(Hit {
+        level,
+        severity: row.score / yellow,
+        feature: "risk_scores.score".into(),
+        value: Some(row.score),
+        baseline: None,
+        cohort_pct: None,
+        trend: json!({ "method": format!("model {}", row.model), "reasons_en": row.reasons_en, "reasons_zh": row.reasons_zh }),
         vars,
     })
 }

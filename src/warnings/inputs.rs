@@ -128,6 +128,9 @@ pub struct Inputs {
     pub participation: Vec<bool>,
     /// The campus zone.
     pub tz: Option<chrono_tz::Tz>,
+    /// Per student: `(model, score, reasons_en, reasons_zh, reasons JSON)` from
+    /// `risk_scores` of the as-of date (outcomes already known left out).
+    pub risk: Vec<Vec<RiskRow>>,
 }
 
 impl Inputs {
@@ -147,9 +150,23 @@ impl Inputs {
         match source {
             "grades" => self.terms.iter().any(|((t, _), v)| t == "student_term" && !v[i].is_empty()),
             "participation" => self.participation[i],
+            "risk_scores" => !self.risk[i].is_empty(),
             _ => true,
         }
     }
+}
+
+/// One model's score of a student.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskRow {
+    /// `name@version`.
+    pub model: String,
+    /// Calibrated probability.
+    pub score: f64,
+    /// Reasons, English.
+    pub reasons_en: String,
+    /// Reasons, Chinese.
+    pub reasons_zh: String,
 }
 
 /// Loads the inputs the rules need from a session over the published store.
@@ -219,6 +236,7 @@ pub async fn load(
     }
     load_terms(ctx, rules, tables, &idx, &mut inp).await?;
     load_screenings(ctx, rules, tables, &idx, &mut inp).await?;
+    load_risk(ctx, rules, tables, &idx, &mut inp).await?;
     load_traces(ctx, tables, &idx, &mut inp).await?;
     load_dorm(ctx, rules, tables, &idx, &mut inp).await?;
     inp.participation = vec![false; n];
@@ -342,6 +360,42 @@ async fn load_terms(
 /// The longest look-back (days) the rules of one type ask for; `None` when none does.
 fn longest(rules: &RuleSet, days: impl Fn(&Check) -> Option<i64>) -> Option<i64> {
     rules.rules.iter().filter_map(|r| days(&r.check)).max()
+}
+
+async fn load_risk(
+    ctx: &SessionContext,
+    rules: &RuleSet,
+    tables: &BTreeSet<String>,
+    idx: &HashMap<String, usize>,
+    inp: &mut Inputs,
+) -> Result<(), WarningError> {
+    inp.risk = vec![Vec::new(); inp.students.len()];
+    let wanted = rules.rules.iter().any(|r| matches!(r.check, Check::Risk(_)));
+    if !wanted || !tables.contains("risk_scores") {
+        return Ok(());
+    }
+    // risk_scores is written by the scoring step, not published by the refresh: read the
+    // table as committed.
+    let sql = format!(
+        "SELECT student_id, model, version, score, reasons_en, reasons_zh FROM risk_scores \
+         WHERE as_of = CAST('{}' AS DATE) AND NOT known_outcome",
+        days_to_date(inp.as_of)
+    );
+    for b in collect(ctx, &sql).await? {
+        let (ids, model, version) = (strs(&b, "student_id")?, strs(&b, "model")?, strs(&b, "version")?);
+        let (en, zh, score) = (strs(&b, "reasons_en")?, strs(&b, "reasons_zh")?, floats(&b, "score")?);
+        for r in 0..b.num_rows() {
+            if let Some(&s) = idx.get(ids.get(r)) {
+                inp.risk[s].push(RiskRow {
+                    model: format!("{}@{}", model.get(r), version.get(r)),
+                    score: score.value(r),
+                    reasons_en: en.get(r).to_string(),
+                    reasons_zh: zh.get(r).to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn load_screenings(

@@ -22,7 +22,7 @@ pub const CATEGORIES: [&str; 4] = ["academic", "wellbeing", "economic", "safety"
 /// Levels, most urgent first.
 pub const LEVELS: [&str; 3] = ["red", "orange", "yellow"];
 /// Record kinds a rule may name as its data sources.
-pub const SOURCES: [&str; 11] = [
+pub const SOURCES: [&str; 12] = [
     "card_transactions",
     "access_events",
     "network_sessions",
@@ -34,6 +34,7 @@ pub const SOURCES: [&str; 11] = [
     "library_loans",
     "assessments",
     "process_records",
+    "risk_scores",
 ];
 
 /// Weekly features rules may use: the numeric columns of `student_week`, read from the
@@ -288,6 +289,17 @@ pub struct Screening {
     pub levels: Levels,
 }
 
+/// A model's predicted risk (`risk_scores` of the same as-of date).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Risk {
+    /// Only this model's scores (default: any model that scored as of the date).
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Calibrated probability per level.
+    pub levels: Levels,
+}
+
 /// No trace on campus for longer than usual.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -361,6 +373,8 @@ pub enum Check {
     DormNight(DormNight),
     /// Several rules together.
     Composite(Composite),
+    /// A risk model's calibrated score (`risk_scores`, written by the nightly scoring).
+    Risk(Risk),
 }
 
 /// One rule.
@@ -510,11 +524,12 @@ fn type_keys(ty: &str) -> Option<&'static [&'static str]> {
         ],
         "dorm_night" => &["levels", "history_days", "min_return_share", "check_hour", "campus_share_max"],
         "composite" => &["rules", "levels"],
+        "risk" => &["model", "levels"],
         _ => return None,
     })
 }
 
-const TYPES: [&str; 7] = ["change", "threshold", "term", "screening", "silence", "dorm_night", "composite"];
+const TYPES: [&str; 8] = ["change", "threshold", "term", "screening", "silence", "dorm_night", "composite", "risk"];
 
 /// Term tables and the columns rules may use.
 const TERM_COLUMNS: [(&str, &[&str]); 2] = [
@@ -694,6 +709,7 @@ fn rule(t: &toml::Table) -> Result<Option<Rule>, Vec<String>> {
         "screening" => value.try_into().map(Check::Screening).map_err(de),
         "silence" => value.try_into().map(Check::Silence).map_err(de),
         "dorm_night" => value.try_into().map(Check::DormNight).map_err(de),
+        "risk" => value.try_into().map(Check::Risk).map_err(de),
         _ => value.try_into().map(Check::Composite).map_err(de),
     };
     let check = match check {
@@ -787,6 +803,14 @@ fn check_params(c: &Check) -> Vec<String> {
             }
             if x.within_days <= 0 {
                 p.push("`within_days` must be positive".into());
+            }
+        }
+        Check::Risk(x) => {
+            lv(&x.levels, true);
+            for v in [x.levels.yellow, x.levels.orange, x.levels.red].into_iter().flatten() {
+                if !(0.0..=1.0).contains(&v) {
+                    p.push(format!("risk level {v} is not a probability in [0, 1]"));
+                }
             }
         }
         Check::Silence(x) => {
