@@ -122,8 +122,13 @@ fn features_see_nothing_after_the_cutoff() {
         assert!(filled(f) > 200, "{f} is mostly empty");
     }
     assert_eq!(a[0], b[0]);
+    // Equal values; means over several weeks may differ in the last bits of the sum.
+    let same = |x: &str, y: &str| match (x.parse::<f64>(), y.parse::<f64>()) {
+        (Ok(x), Ok(y)) => (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+        _ => x == y,
+    };
     for (ra, rb) in a.iter().zip(&b) {
-        assert_eq!(ra, rb, "a feature saw records after the cut-off");
+        assert!(ra.iter().zip(rb).all(|(x, y)| same(x, y)), "a feature saw records after the cut-off:\n{ra:?}\n{rb:?}");
     }
     assert_eq!(a.len(), b.len());
 
