@@ -8,6 +8,7 @@ mod formats;
 mod generate;
 mod interop;
 mod kinds;
+mod oulad;
 mod refresh;
 mod replay;
 mod sql_output;
