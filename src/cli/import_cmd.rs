@@ -30,11 +30,15 @@ pub(super) fn run(a: ImportArgs, s: &Settings) -> Result<(), Failure> {
             stdout.flush().context("writing output")?;
             diagnostics(&report, s);
             if !s.quiet {
-                eprintln!(
-                    "radar import oulad: wrote {} in {seconds:.2} s; ingest with: radar --now <after the data> ingest {}",
-                    out.join("import_report.json").display(),
-                    out.display()
-                );
+                eprintln!("radar import oulad: {} in {seconds:.2} s", out.join("import_report.json").display());
+                let now = report
+                    .latest_event_date
+                    .as_deref()
+                    .and_then(crate::schema::time::parse_date)
+                    .and_then(|d| d.succ_opt())
+                    .map_or_else(|| "<a date after the data>".to_string(), |d| d.to_string());
+                eprintln!("ingest with the clock --now {now} (the day after the latest event):");
+                eprintln!("radar --now {now} ingest {}", out.display());
             }
             if report.rows_rejected > 0 {
                 eprintln!(

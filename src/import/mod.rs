@@ -155,6 +155,9 @@ pub struct ImportReport {
     pub inputs: Vec<InputCount>,
     /// Per output kind, in contract order.
     pub outputs: Vec<OutputCount>,
+    /// The latest event date written (`ts`, `submitted_at`, `recorded_at`), `YYYY-MM-DD`:
+    /// an ingest clock (`--now`) after it sees no `future_timestamp`.
+    pub latest_event_date: Option<String>,
     /// Rows rejected in all.
     pub rows_rejected: u64,
     /// Rejected rows by reason.

@@ -4,6 +4,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
+use chrono::NaiveDate;
+
 use super::{day, done, timestamp, year, FinalResult, Info, Source, STUDENT_ASSESSMENT, STUDENT_VLE, TABLES};
 use crate::import::table::{Input, Output, Step};
 use crate::import::{ImportError, ImportReport, OutputCount};
@@ -57,13 +59,22 @@ pub fn score_text(v: f64) -> String {
 
 /// Writes every kind and fills `report.outputs` in contract order.
 pub(super) fn write_all(dir: &Path, out: &Path, src: &Source, report: &mut ImportReport) -> Result<(), ImportError> {
-    let (coursework, scores) = coursework(dir, out, src, report)?;
-    let grades = grades(out, src, &scores)?;
+    let mut latest = None;
+    let (coursework, scores) = coursework(dir, out, src, report, &mut latest)?;
+    let grades = grades(out, src, &scores, &mut latest)?;
     let students = students(out, src)?;
     let (staff, courses) = staff_and_courses(out, src)?;
-    let events = learning_events(dir, out, src, report)?;
+    let events = learning_events(dir, out, src, report, &mut latest)?;
     report.outputs = vec![students, staff, courses, events, coursework, grades];
+    report.latest_event_date = latest.map(|d| d.to_string());
     Ok(())
+}
+
+/// Keeps the latest event date (`ts`, `submitted_at`, `recorded_at`) written.
+fn later(latest: &mut Option<NaiveDate>, d: Option<NaiveDate>) {
+    if d > *latest {
+        *latest = d;
+    }
 }
 
 fn count(kind: &str, (file, rows): (String, u64)) -> OutputCount {
@@ -77,6 +88,7 @@ fn coursework(
     out: &Path,
     src: &Source,
     report: &mut ImportReport,
+    latest: &mut Option<NaiveDate>,
 ) -> Result<(OutputCount, ScoreMap), ImportError> {
     const COLS: &[&str] = &["id_assessment", "id_student", "date_submitted", "score"];
     const IDX: usize = STUDENT_ASSESSMENT;
@@ -107,7 +119,10 @@ fn coursework(
         let submitted_at = match super::int(t.get(2)) {
             Ok(None) => String::new(),
             Ok(Some(d)) => match timestamp(p.day0, d) {
-                Some(ts) => ts,
+                Some(ts) => {
+                    later(latest, day(p.day0, d));
+                    ts
+                }
                 None => {
                     report.reject(IDX, t.reject("out_of_range", Some(2), ids(&t)));
                     continue;
@@ -181,7 +196,12 @@ fn coursework(
     Ok((c, scores))
 }
 
-fn grades(out: &Path, src: &Source, scores: &ScoreMap) -> Result<OutputCount, ImportError> {
+fn grades(
+    out: &Path,
+    src: &Source,
+    scores: &ScoreMap,
+    latest: &mut Option<NaiveDate>,
+) -> Result<OutputCount, ImportError> {
     let mut w = Output::create(out, "grades")?;
     for info in &src.info {
         let Some(p) = src.pres.get(info.pres) else { continue };
@@ -191,6 +211,7 @@ fn grades(out: &Path, src: &Source, scores: &ScoreMap) -> Result<OutputCount, Im
             FinalResult::Withdrawn => src.unregistered.get(&key).copied().flatten().unwrap_or(p.length),
             _ => p.length,
         };
+        later(latest, day(p.day0, end));
         let recorded_at = day(p.day0, end).map(|d| d.to_string()).unwrap_or_default();
         let score = score.map(score_text).unwrap_or_default();
         w.row(&[&info.student, &p.module, &p.term, "1", &score, status, &recorded_at])?;
@@ -258,6 +279,7 @@ fn learning_events(
     out: &Path,
     src: &Source,
     report: &mut ImportReport,
+    latest: &mut Option<NaiveDate>,
 ) -> Result<OutputCount, ImportError> {
     const COLS: &[&str] = &["code_module", "code_presentation", "id_student", "id_site", "date", "sum_click"];
     const IDX: usize = STUDENT_VLE;
@@ -326,5 +348,8 @@ fn learning_events(
         w.row(&[&id, student, &p.module, ts, activity, &clicks])?;
     }
     done(report, IDX, &t);
+    for &(pi, d) in stamps.keys() {
+        later(latest, src.pres.get(pi).and_then(|p| day(p.day0, d)));
+    }
     Ok(count("learning_events", w.finish()?))
 }
