@@ -1,5 +1,6 @@
 //! The contract files of an OULAD import (see the parent module for the mapping).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -329,14 +330,16 @@ fn learning_events(
                 continue;
             }
         };
-        if !stamps.contains_key(&(pi, d)) {
-            let Some(ts) = timestamp(p.day0, d) else {
-                report.reject(IDX, t.reject("out_of_range", Some(4), ids(&t)));
-                continue;
-            };
-            stamps.insert((pi, d), ts);
-        }
-        let ts = stamps.get(&(pi, d)).map_or("", String::as_str);
+        let ts = match stamps.entry((pi, d)) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(v) => match timestamp(p.day0, d) {
+                Some(ts) => v.insert(ts),
+                None => {
+                    report.reject(IDX, t.reject("out_of_range", Some(4), ids(&t)));
+                    continue;
+                }
+            },
+        };
         let site = t.get(3).trim();
         id.clear();
         let _ = write!(id, "{}-{}-{student}-{site}-{d}", p.module, p.code);
