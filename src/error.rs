@@ -14,6 +14,9 @@ pub enum Error {
     /// Generating a campus (`radar generate`).
     #[error(transparent)]
     Generate(#[from] crate::generate::GenerateError),
+    /// Importing an outside data set (`radar import`).
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
     /// The Delta Lake store.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),

@@ -12,7 +12,8 @@
 //!    │
 //!    ▼
 //!  schema   the campus-records contract as data: kinds, columns, types, keys, sensitivity
-//!    │        └─ generate: a fabricated campus in the contract format + planted truth
+//!    │        ├─ generate: a fabricated campus in the contract format + planted truth
+//!    │        └─ import:   an outside data set (OULAD) mapped onto contract files
 //!    ▼
 //!  ingest   read → check (reason codes, in contract order) → de-duplicate by key hash
 //!    │        ├─ good rows ───────────────► store: <kind>          (Delta table)
@@ -33,8 +34,8 @@
 //!    │        dedup / cooldown / capacity → ops.sqlite (lifecycle, interventions) → lists,
 //!    │        xlsx, `warnings` in SQL, evaluation against planted truth
 //!    ▼
-//!  cli      `radar ingest | sql | demo | generate | refresh | runs | pipelines | schedule |
-//!            warnings | evaluate`
+//!  cli      `radar ingest | sql | demo | generate | import | refresh | runs | pipelines |
+//!            schedule | warnings | evaluate`
 //! ```
 //!
 //! Later stages (models, profiles, serve) slot in between `refresh` and `cli` and read
@@ -64,6 +65,7 @@ pub mod error;
 pub mod failpoint;
 pub mod features;
 pub mod generate;
+pub mod import;
 pub mod ingest;
 pub mod models;
 pub mod pipeline;

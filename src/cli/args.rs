@@ -39,6 +39,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Write a realistic fabricated campus (every record kind) with planted ground truth.
     Generate(GenerateArgs),
+    /// Map an outside data set onto contract files, ready for `radar ingest`.
+    Import(ImportArgs),
     /// Run the feature pipelines over the records before the as-of date (incremental by default).
     Refresh(RefreshArgs),
     /// List refresh runs (`refresh_runs`), newest first.
@@ -465,6 +467,30 @@ pub struct GenerateArgs {
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
+}
+
+/// `radar import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The data set.
+    #[command(subcommand)]
+    pub source: ImportSource,
+}
+
+/// Data sets `radar import` maps.
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// The Open University Learning Analytics Dataset (tables as NAME.csv or NAME.csv.gz).
+    Oulad {
+        /// Directory holding the OULAD tables.
+        dir: PathBuf,
+        /// Output directory (created; its contract files and import_report.json are overwritten).
+        #[arg(long)]
+        out: PathBuf,
+        /// Summary format on stdout (default: table on a terminal, csv otherwise).
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+    },
 }
 
 /// Formats `radar generate` writes.

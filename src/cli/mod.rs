@@ -7,6 +7,7 @@
 pub mod args;
 mod demo;
 mod generate_cmd;
+mod import_cmd;
 mod ingest_cmd;
 mod models_cmd;
 pub mod output;
@@ -159,6 +160,7 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
         Command::Sql(a) => sql_cmd::run(a, &settings).await,
         Command::Demo(a) => demo::run(a, &settings).await,
         Command::Generate(a) => generate_cmd::run(a, &settings),
+        Command::Import(a) => import_cmd::run(a, &settings),
         Command::Refresh(a) => refresh_cmd::run(a, &settings).await,
         Command::Runs(a) => refresh_cmd::runs(a, &settings).await,
         Command::Pipelines(a) => pipelines_cmd::run(a, &settings).await,

@@ -9,6 +9,7 @@ mod generate;
 mod interop;
 mod kinds;
 mod models;
+mod oulad;
 mod refresh;
 mod replay;
 mod sql_output;
