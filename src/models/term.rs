@@ -74,8 +74,8 @@ pub async fn cutoff(
 ) -> Result<Cutoff, ModelError> {
     let clock = LocalClock::new(tz);
     let as_of_ts = clock.midnight(as_of);
-    let offset = as_of_ts - i64::from(as_of) * 86_400_000_000;
-    let offset = -offset;
+    // Added to a UTC instant, gives local time (for bucketing into local days).
+    let offset = i64::from(as_of) * 86_400_000_000 - as_of_ts;
     let (term, period_start) = term_of(as_of);
     let mut c = Cutoff { as_of, as_of_ts, term, period_start, term_start: monday_of(period_start), offset };
     let mut parts = Vec::new();
@@ -92,9 +92,24 @@ pub async fn cutoff(
     if parts.is_empty() {
         return Ok(c);
     }
+    // Only the term's own students (those with its coursework), where the campus sends
+    // coursework: another programme's calendar (OULAD's February presentations run into
+    // the autumn) must not move this term's start.
+    let mut members = String::new();
+    if tables.contains("coursework") {
+        let n = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM coursework WHERE term = '{}'", c.term);
+        let has = collect(ctx, &n).await?.first().and_then(|b| ints(b, "n").ok().map(|a| a.value(0))).unwrap_or(0);
+        if has > 0 {
+            members = format!(
+                " JOIN (SELECT DISTINCT student_id AS member FROM coursework WHERE term = '{}') m \
+                 ON a.student_id = m.member",
+                c.term
+            );
+        }
+    }
     let sql = format!(
         "SELECT w, CAST(COUNT(DISTINCT student_id) AS BIGINT) AS n FROM \
-         (SELECT student_id, d - ((d + 3) % 7) AS w FROM ({})) GROUP BY w ORDER BY w",
+         (SELECT a.student_id, a.d - ((a.d + 3) % 7) AS w FROM ({}) a{members}) GROUP BY w ORDER BY w",
         parts.join(" UNION ALL ")
     );
     let mut weeks: Vec<(i64, i64)> = Vec::new();
