@@ -65,6 +65,7 @@ pub mod failpoint;
 pub mod features;
 pub mod generate;
 pub mod ingest;
+pub mod models;
 pub mod pipeline;
 pub mod refresh;
 pub mod schema;

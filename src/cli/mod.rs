@@ -4,6 +4,7 @@
 //! failed in part or whole, `2` usage or configuration error. Errors go to stderr as
 //! `radar: <what went wrong>: <cause>`; a closed stdout pipe ends quietly with `0`.
 
+mod analysis_cmd;
 pub mod args;
 mod demo;
 mod generate_cmd;
@@ -164,5 +165,7 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
         Command::Schedule(a) => refresh_cmd::schedule(a, &settings).await,
         Command::Warnings(a) => warnings_cmd::run(a, &settings).await,
         Command::Evaluate(a) => warnings_cmd::evaluate(a, &settings).await,
+        Command::Typology(a) => analysis_cmd::typology(a, &settings).await,
+        Command::Hardship(a) => analysis_cmd::hardship(a, &settings).await,
     }
 }
