@@ -59,6 +59,10 @@ pub enum Command {
     Score(ScoreArgs),
     /// List, show or activate models in the registry.
     Models(ModelsArgs),
+    /// Lifestyle typology: cluster students by routine and activity, each cluster in plain words.
+    Typology(TypologyArgs),
+    /// Hidden hardship: rank students by likely financial hardship, for verification in person.
+    Hardship(HardshipArgs),
 }
 
 /// `radar train`.
@@ -176,6 +180,43 @@ pub enum ModelsAction {
         /// NAME.
         name: String,
     },
+}
+
+/// `radar typology`.
+#[derive(Debug, Args)]
+pub struct TypologyArgs {
+    /// As-of date D (`YYYY-MM-DD`). Default: the latest successful refresh's, else today by --now.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Complete weeks before D to summarise.
+    #[arg(long, default_value_t = 8)]
+    pub weeks: usize,
+    /// Number of clusters (default: chosen in 2..=8 by mean silhouette).
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// Print each student's cluster instead of the cluster summary (json: both).
+    #[arg(long)]
+    pub students: bool,
+    /// Output format (default: table on a terminal, csv otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+/// `radar hardship`.
+#[derive(Debug, Args)]
+pub struct HardshipArgs {
+    /// As-of date D (`YYYY-MM-DD`). Default: the latest successful refresh's, else today by --now.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Complete weeks before D.
+    #[arg(long, default_value_t = 4)]
+    pub weeks: usize,
+    /// Candidates to list (default: the top 5% of scored students).
+    #[arg(long)]
+    pub top: Option<usize>,
+    /// Output format (default: table on a terminal, csv otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
 }
 
 /// `radar warnings`.
@@ -338,6 +379,21 @@ pub enum EvaluateWhat {
         /// Rule file (for the capacity and silence span).
         #[arg(long, env = "RADAR_RULES")]
         rules: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+    },
+    /// Score the hidden-hardship ranking and the NJUST-style rule against planted truth.
+    Hardship {
+        /// Directory written by `radar generate` (its `truth/students.csv` is read).
+        #[arg(long)]
+        truth: PathBuf,
+        /// As-of date D (`YYYY-MM-DD`). Default: the latest successful refresh's.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Complete weeks before D.
+        #[arg(long, default_value_t = 4)]
+        weeks: usize,
         /// Output format.
         #[arg(long, value_enum)]
         format: Option<OutputFormat>,

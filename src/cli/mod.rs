@@ -4,6 +4,7 @@
 //! failed in part or whole, `2` usage or configuration error. Errors go to stderr as
 //! `radar: <what went wrong>: <cause>`; a closed stdout pipe ends quietly with `0`.
 
+mod analysis_cmd;
 pub mod args;
 mod demo;
 mod generate_cmd;
@@ -170,5 +171,7 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
         Command::Train(a) => models_cmd::train_cmd(a, &settings).await,
         Command::Score(a) => models_cmd::score_cmd(a, &settings).await,
         Command::Models(a) => models_cmd::models_cmd(a, &settings).await,
+        Command::Typology(a) => analysis_cmd::typology(a, &settings).await,
+        Command::Hardship(a) => analysis_cmd::hardship(a, &settings).await,
     }
 }

@@ -269,6 +269,9 @@ fn rules(action: RulesAction, s: &Settings) -> Result<(), Failure> {
 
 pub(super) async fn evaluate(args: EvaluateArgs, s: &Settings) -> Result<(), Failure> {
     match args.what {
+        EvaluateWhat::Hardship { truth, as_of, weeks, format } => {
+            super::analysis_cmd::evaluate_hardship(&truth, as_of.as_deref(), weeks, format, s).await
+        }
         EvaluateWhat::Warnings { truth, per_rule, rules, format } => {
             let rules = load_rules(rules)?;
             let span = rules

@@ -20,6 +20,7 @@
 //!
 //! Protected and sensitive attributes never reach a model: see [`features`].
 
+pub mod analysis;
 pub mod calibrate;
 pub mod dataset;
 pub mod estimator;
@@ -27,6 +28,7 @@ pub mod exact;
 pub mod explain;
 pub mod fairness;
 pub mod features;
+pub mod hardship;
 pub mod metrics;
 pub mod prep;
 pub mod registry;
@@ -34,6 +36,7 @@ pub mod report;
 pub mod score;
 pub mod term;
 pub mod train;
+pub mod typology;
 
 use arrow::array::RecordBatch;
 use datafusion::prelude::SessionContext;

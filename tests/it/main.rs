@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per concern (see examples-to-follow §6).
 
+mod analysis;
 mod bad_input;
 mod crash;
 mod demo;
