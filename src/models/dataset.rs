@@ -429,8 +429,30 @@ async fn student_week(ctx: &SessionContext, cut: &Cutoff, idx: &HashMap<&str, us
         (Feature::WakeUp4w, "wake_up_minutes"),
         (Feature::Orderliness4w, "orderliness"),
     ];
-    let exprs: Vec<String> = cols.iter().map(|(_, c)| format!("AVG(CAST(\"{c}\" AS DOUBLE)) AS \"{c}\"")).collect();
-    let (from, to) = (days_lit(cut.as_of - 28), days_lit(cut.as_of - 7));
+    // Counts and sums are averaged over the four weeks, a week without a row counting 0
+    // (and 7 days without trace): whether a row exists depends on the student's later
+    // records, so it must not change the value. Rates and times are means of the weeks
+    // that have them.
+    let traced = collect(ctx, "SELECT CAST(COUNT(no_trace_days) AS BIGINT) AS n FROM student_week")
+        .await?
+        .first()
+        .and_then(|b| ints(b, "n").ok().map(|a| a.value(0)))
+        .unwrap_or(0)
+        > 0;
+    let exprs: Vec<String> = cols
+        .iter()
+        .map(|(_, c)| match *c {
+            "wake_up_minutes" | "orderliness" => format!("AVG(CAST(\"{c}\" AS DOUBLE)) AS \"{c}\""),
+            "no_trace_days" if traced => {
+                format!("(SUM(CAST(\"{c}\" AS DOUBLE)) + 7.0 * (4 - COUNT(\"{c}\"))) / 4.0 AS \"{c}\"")
+            }
+            _ => format!("SUM(CAST(\"{c}\" AS DOUBLE)) / 4.0 AS \"{c}\""),
+        })
+        .collect();
+    // Four weeks whose every night is over before the cut-off: a week's last night runs
+    // to Monday 05:00 (late returns), so a week ending on the cut-off day is not complete.
+    let last = cut.as_of - 8;
+    let (from, to) = (days_lit(last - 27), days_lit(last));
     let sql = format!(
         "SELECT student_id, {} FROM student_week WHERE week_start >= CAST('{from}' AS DATE) \
          AND week_start <= CAST('{to}' AS DATE) GROUP BY student_id",

@@ -123,7 +123,7 @@ pub struct Registry {
     root: PathBuf,
 }
 
-const BUILTIN: &[(&str, &str, &str)] = &[];
+const BUILTIN: &[(&str, &str, &str)] = &[("oulad-bbb", "v1", include_str!("../../models/oulad-bbb/v1.json"))];
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ModelError + '_ {
     move |source| ModelError::Io { path: path.display().to_string(), source }
