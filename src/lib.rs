@@ -30,16 +30,20 @@
 //!  refresh  plan (full or incremental from a week), run the DAG, publish, refresh_runs
 //!    │
 //!    ▼
+//!  models   features as of a cut-off → linfa logistic regression / forest, backtest,
+//!    │        calibration, explanations, fairness → registry (models/) → risk_scores;
+//!    │        lifestyle typology (k-means), hidden-hardship score
+//!    ▼
 //!  warnings rules.toml over the published features as of D → explained candidates →
 //!    │        dedup / cooldown / capacity → ops.sqlite (lifecycle, interventions) → lists,
 //!    │        xlsx, `warnings` in SQL, evaluation against planted truth
 //!    ▼
 //!  cli      `radar ingest | sql | demo | generate | import | refresh | runs | pipelines |
-//!            schedule | warnings | evaluate`
+//!            schedule | warnings | evaluate | train | score | models | typology | hardship`
 //! ```
 //!
-//! Later stages (models, profiles, serve) slot in between `refresh` and `cli` and read
-//! only from the store (models feed `warnings` a risk score).
+//! Later stages (profiles, serve) slot in between `warnings` and `cli` and read only from
+//! the store; `warnings` reads the models' `risk_scores` table, not the models module.
 //!
 //! ## Example
 //!
