@@ -135,12 +135,7 @@ pub async fn outcomes(
     if !tables.contains("grades") {
         return Ok(out);
     }
-    let credits = if tables.contains("courses") {
-        ("COALESCE(CAST(c.credits AS DOUBLE), 0.0)", " LEFT JOIN courses c ON c.course_id = g.course_id")
-    } else {
-        ("0.0", "")
-    };
-    let (credits, join) = credits;
+    let (credits, join) = credits_of(tables);
     let sql = format!(
         "SELECT g.student_id, CAST(g.score AS DOUBLE) AS score, g.status, {credits} AS credits, \
          CAST(g.recorded_at AS INT) AS rec FROM grades g{join} WHERE g.term = '{term}' AND g.attempt = 1"
@@ -167,6 +162,15 @@ pub async fn outcomes(
         }
     }
     Ok(out)
+}
+
+/// The credits expression and join for grades `g` (courses not sent: no credits).
+fn credits_of(tables: &BTreeSet<String>) -> (&'static str, &'static str) {
+    if tables.contains("courses") {
+        ("COALESCE(CAST(c.credits AS DOUBLE), 0.0)", " LEFT JOIN courses c ON c.course_id = g.course_id")
+    } else {
+        ("0.0", "")
+    }
 }
 
 fn ints32(b: &arrow::array::RecordBatch, name: &str) -> Result<Vec<i32>, ModelError> {
@@ -366,12 +370,7 @@ async fn prior_grades(
     idx: &HashMap<&str, usize>,
 ) -> Result<Columns, ModelError> {
     let n = idx.len();
-    let credits = if tables.contains("courses") {
-        ("COALESCE(CAST(c.credits AS DOUBLE), 0.0)", " LEFT JOIN courses c ON c.course_id = g.course_id")
-    } else {
-        ("0.0", "")
-    };
-    let (credits, join) = credits;
+    let (credits, join) = credits_of(tables);
     let sql = format!(
         "SELECT g.student_id, g.term, CAST(g.score AS DOUBLE) AS score, g.status, {credits} AS credits \
          FROM grades g{join} WHERE g.attempt = 1 AND g.term < '{}' AND CAST(g.recorded_at AS INT) < {}",
