@@ -37,6 +37,12 @@ def cut(pres, week):
     return (DAY0[pres] + dt.timedelta(days=7 * week)).isoformat()
 
 
+def sub(m):
+    """The model used for students without earlier grades, when there is one."""
+    nh = m.get("no_history")
+    return f"; no history ({nh['test_rows']}): {nh['params']['family']}" if nh else ""
+
+
 def fmt(v):
     return "-" if v is None else f"{v:.3f}"
 
@@ -77,7 +83,7 @@ def main():
         mm = m["metrics"]
         results[week] = m
         lines.append(
-            f"| {week} ({7 * week}) | {mm['n']} | {mm['positives']} | {m['params']['family']} + {m['calibrator'].get('kind', m['calibrator']) if isinstance(m['calibrator'], dict) else m['calibrator']} "
+            f"| {week} ({7 * week}) | {mm['n']} | {mm['positives']} | {m['params']['family']} + {m['calibrator']['method']}{sub(m)} "
             f"| {fmt(mm['auc'])} | {fmt(mm['pr_auc'])} | {fmt(mm['brier'])} | {fmt(b.get('auc'))} | {fmt(b.get('pr_auc'))} | {fmt(b.get('brier'))} | {secs:.1f} |"
         )
     # oulad-bbb: BBB 2013B at week 8, backtested on AAA 2014J week 8.

@@ -57,6 +57,18 @@ impl Frame {
         self.ids.is_empty()
     }
 
+    /// Keeps these columns (those the frame has), in this order.
+    pub fn select(&self, features: &[Feature]) -> Frame {
+        let cols: Vec<(Feature, usize)> =
+            features.iter().filter_map(|f| self.features.iter().position(|g| g == f).map(|c| (*f, c))).collect();
+        Frame {
+            ids: self.ids.clone(),
+            cohort: self.cohort.clone(),
+            features: cols.iter().map(|(f, _)| *f).collect(),
+            x: (0..self.len()).flat_map(|r| cols.iter().map(move |(_, c)| self.get(r, *c))).collect(),
+        }
+    }
+
     /// Keeps the rows whose index passes.
     pub fn filter(&self, keep: impl Fn(usize) -> bool) -> Frame {
         let rows: Vec<usize> = (0..self.len()).filter(|&r| keep(r)).collect();
@@ -492,5 +504,12 @@ mod tests {
         assert_eq!(g.ids, vec!["a", "c"]);
         assert_eq!(g.x, vec![1.0, 2.0, 5.0, 6.0]);
         assert_eq!(g.get(1, 1), 6.0);
+        let h = f.select(&[Feature::PriorGpa, Feature::LmsTrend, Feature::CwDue]);
+        assert_eq!(h.features, vec![Feature::PriorGpa, Feature::CwDue]);
+        assert_eq!(h.x, vec![2.0, 1.0, 4.0, 3.0, 6.0, 5.0]);
+        let terms = Frame { features: vec![Feature::PriorTerms, Feature::CwDue], ..f.clone() };
+        let mut t = terms;
+        t.x = vec![0.0, 1.0, f64::NAN, 1.0, 2.0, 1.0];
+        assert_eq!(super::super::train::no_history(&t), vec![true, true, false]);
     }
 }

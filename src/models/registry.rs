@@ -106,6 +106,27 @@ pub struct ModelFile {
     pub baseline: Option<Baseline>,
     /// Fairness on the test rows.
     pub fairness: Vec<FairnessReport>,
+    /// The model for students without earlier grades (trained without grade-history
+    /// features); the test metrics above already route those students to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_history: Option<Submodel>,
+}
+
+/// A second model of the same file, used for some students.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Submodel {
+    /// Chosen hyper-parameters.
+    pub params: Params,
+    /// Preprocessing (its columns are this model's features).
+    pub prep: Prep,
+    /// The fitted estimator.
+    pub estimator: Estimator,
+    /// Calibration.
+    pub calibrator: Calibrator,
+    /// Every candidate tried (test metrics on the students it is for).
+    pub candidates: Vec<Candidate>,
+    /// Test rows it scored.
+    pub test_rows: usize,
 }
 
 /// A one-feature baseline's test metrics.
@@ -216,6 +237,9 @@ impl Registry {
             .map_err(|e| ModelError::File { file: path.display().to_string(), msg: e.to_string() })?;
         // Re-checks every feature name against the closed list.
         m.prep.features()?;
+        if let Some(sub) = &m.no_history {
+            sub.prep.features()?;
+        }
         Ok(m)
     }
 

@@ -53,6 +53,11 @@ pub async fn score(
     let outcomes = dataset::outcomes(&ctx, &tables, &cut.term).await?;
     let frame = dataset::build(&ctx, &tables, &cut, &students, &features).await?;
     let x = model.prep.matrix(&frame)?;
+    let no_hist = super::train::no_history(&frame);
+    let sub = match &model.no_history {
+        Some(s) => Some((s, s.prep.matrix(&frame)?)),
+        None => None,
+    };
     let mut out = Vec::with_capacity(frame.len());
     for (r, id) in frame.ids.iter().enumerate() {
         if let Some(o) = outcomes.get(id).filter(|o| o.first_recorded < cut.as_of) {
@@ -71,17 +76,25 @@ pub async fn score(
             });
             continue;
         }
-        let z = x.row(r);
-        let raw = model.estimator.predict(z);
-        let score = model.calibrator.apply(raw);
-        let (_, contrib) = model.estimator.explain(z);
+        let (prep, estimator, calibrator, z) = match &sub {
+            Some((s, xs)) if no_hist[r] => (&s.prep, &s.estimator, &s.calibrator, xs.row(r)),
+            _ => (&model.prep, &model.estimator, &model.calibrator, x.row(r)),
+        };
+        let raw = estimator.predict(z);
+        let score = calibrator.apply(raw);
+        let (_, contrib) = estimator.explain(z);
+        let values: Vec<f64> = prep
+            .columns
+            .iter()
+            .map(|c| frame.features.iter().position(|f| f.name() == c.feature).map_or(f64::NAN, |i| frame.get(r, i)))
+            .collect();
         out.push(Scored {
             student_id: id.clone(),
             score,
             raw_score: raw,
             known_outcome: false,
             alert: score >= model.threshold,
-            reasons: reasons(&model.prep, frame.row(r), &contrib, 3),
+            reasons: reasons(prep, &values, &contrib, 3),
         });
     }
     Ok((cut, out))

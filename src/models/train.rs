@@ -15,10 +15,10 @@ use super::calibrate::Calibrator;
 use super::dataset::{self, Frame, Outcome};
 use super::estimator::{Estimator, Params};
 use super::fairness::{self, FairnessReport};
-use super::features::{Feature, Protected, ProtectedAttribute};
+use super::features::{Feature, Protected, ProtectedAttribute, Source};
 use super::metrics::{self, BinaryMetrics};
 use super::prep::Prep;
-use super::registry::{Baseline, Candidate, ModelFile, Target, Window};
+use super::registry::{Baseline, Candidate, ModelFile, Submodel, Target, Window};
 use super::term::{self, Cutoff};
 use super::{collect, ModelError};
 use crate::features::cols::strs;
@@ -69,8 +69,8 @@ pub fn default_candidates(seed: u64) -> Vec<Params> {
         Params::Logistic { alpha: 0.1 },
         Params::Logistic { alpha: 1.0 },
         Params::Logistic { alpha: 10.0 },
-        Params::Forest { trees: 60, max_depth: 6, min_leaf: 20, feature_share: 0.6, seed },
-        Params::Forest { trees: 60, max_depth: 10, min_leaf: 10, feature_share: 0.6, seed },
+        Params::Forest { trees: 40, max_depth: 6, min_leaf: 20, feature_share: 0.6, seed },
+        Params::Forest { trees: 40, max_depth: 10, min_leaf: 10, feature_share: 0.6, seed },
     ]
 }
 
@@ -273,45 +273,39 @@ pub async fn train(store: &Store, opts: &TrainOptions) -> Result<ModelFile, Mode
         )));
     }
     tracing::info!(train = train_f.len(), test = test_f.len(), "training rows");
-    let prep = Prep::fit(&train_f)?;
-    let (xtr, xte) = (prep.matrix(&train_f)?, prep.matrix(&test_f)?);
+    let main = fit_best(&train_f, &ytr, &test_f, &yte, &opts.candidates)?;
 
-    let mut candidates = Vec::new();
-    let mut best: Option<(usize, f64, Estimator, Vec<f64>)> = None;
-    for (i, params) in opts.candidates.iter().enumerate() {
-        let est = Estimator::fit(params, &xtr, &ytr)?;
-        let p = est.predict_all(&xte);
-        let m = BinaryMetrics::compute(&p, &yte);
-        let auc = m.auc.unwrap_or(f64::NEG_INFINITY);
-        tracing::info!(candidate = %params.label(), auc, "backtest");
-        if best.as_ref().is_none_or(|b| auc > b.1) {
-            best = Some((i, auc, est, p));
+    // Students without earlier grades (freshmen) are scored by a model that never saw
+    // grade history: one trained with history would read their missing history as average.
+    let no_hist_test = no_history(&test_f);
+    let uses_history =
+        main.prep.columns.iter().any(|c| c.feature.parse::<Feature>().is_ok_and(|f| f.source() == Source::Grades));
+    let no_history_model = if uses_history {
+        let keep: Vec<Feature> = train_f.features.iter().copied().filter(|f| f.source() != Source::Grades).collect();
+        let rows: Vec<usize> = (0..test_f.len()).filter(|&r| no_hist_test[r]).collect();
+        let enough = rows.len() >= 20 && rows.iter().any(|&r| yte[r]) && rows.iter().any(|&r| !yte[r]);
+        let (te, yt) = if enough {
+            (test_f.filter(|r| no_hist_test[r]).select(&keep), rows.iter().map(|&r| yte[r]).collect())
+        } else {
+            (test_f.select(&keep), yte.clone())
+        };
+        Some(fit_best(&train_f.select(&keep), &ytr, &te, &yt, &opts.candidates)?)
+    } else {
+        None
+    };
+    let mut raw_test = main.raw_test.clone();
+    let mut cal_test: Vec<f64> = raw_test.iter().map(|p| main.calibrator.apply(*p)).collect();
+    if let Some(fb) = &no_history_model {
+        let x = fb.prep.matrix(&test_f)?;
+        for r in (0..test_f.len()).filter(|&r| no_hist_test[r]) {
+            raw_test[r] = fb.estimator.predict(x.row(r));
+            cal_test[r] = fb.calibrator.apply(raw_test[r]);
         }
-        candidates.push(Candidate { params: params.clone(), test: m, chosen: false });
     }
-    let Some((chosen, _, estimator, raw_test)) = best else {
-        return Err(ModelError::Invalid("no candidates".into()));
-    };
-    candidates[chosen].chosen = true;
-    let params = opts.candidates[chosen].clone();
-
-    // Calibration on out-of-fold scores of the training rows (5 folds by student).
-    let oof = out_of_fold(&params, &xtr, &ytr, &train_f.ids)?;
-    let (half_a, half_b): (Vec<usize>, Vec<usize>) = (0..oof.len()).partition(|i| i % 2 == 0);
-    let pick = |ix: &[usize], v: &[f64]| ix.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-    let pick_y = |ix: &[usize]| ix.iter().map(|&i| ytr[i]).collect::<Vec<bool>>();
-    let (kind, _) =
-        super::calibrate::choose(&pick(&half_a, &oof), &pick_y(&half_a), &pick(&half_b, &oof), &pick_y(&half_b));
-    // The kind is chosen on halves of the out-of-fold scores; the chosen kind is refitted on all.
-    let calibrator = match &kind {
-        Calibrator::Platt { .. } => Calibrator::fit_platt(&oof, &ytr).unwrap_or(kind),
-        Calibrator::Isotonic { .. } => Calibrator::fit_isotonic(&oof, &ytr).unwrap_or(kind),
-        Calibrator::Identity => kind,
-    };
-    let cal_test: Vec<f64> = raw_test.iter().map(|p| calibrator.apply(*p)).collect();
-    let cal_train: Vec<f64> = oof.iter().map(|p| calibrator.apply(*p)).collect();
+    let cal_train: Vec<f64> = main.oof.iter().map(|p| main.calibrator.apply(*p)).collect();
     let base_rate = ytr.iter().filter(|b| **b).count() as f64 / ytr.len() as f64;
     let threshold = fairness::operating_threshold(&cal_train, &ytr, opts.alert_share.unwrap_or(base_rate));
+    let Fitted { params, prep, estimator, calibrator, candidates, .. } = main;
 
     let baseline = baseline(&prep, &train_f, &test_f, &ytr, &yte)?;
     let mut fair = Vec::new();
@@ -345,7 +339,79 @@ pub async fn train(store: &Store, opts: &TrainOptions) -> Result<ModelFile, Mode
         reliability: metrics::reliability_table(&cal_test, &yte, 10),
         baseline,
         fairness: fair,
+        no_history: no_history_model.map(|f| Submodel {
+            params: f.params,
+            prep: f.prep,
+            estimator: f.estimator,
+            calibrator: f.calibrator,
+            candidates: f.candidates,
+            test_rows: no_hist_test.iter().filter(|b| **b).count(),
+        }),
     })
+}
+
+/// One fitted candidate family member with its calibration.
+struct Fitted {
+    params: Params,
+    prep: Prep,
+    estimator: Estimator,
+    calibrator: Calibrator,
+    candidates: Vec<Candidate>,
+    raw_test: Vec<f64>,
+    oof: Vec<f64>,
+}
+
+/// Fits every candidate on the training rows, keeps the best test AUC, and calibrates it on
+/// out-of-fold training scores.
+fn fit_best(
+    train_f: &Frame,
+    ytr: &[bool],
+    test_f: &Frame,
+    yte: &[bool],
+    cands: &[Params],
+) -> Result<Fitted, ModelError> {
+    let prep = Prep::fit(train_f)?;
+    let (xtr, xte) = (prep.matrix(train_f)?, prep.matrix(test_f)?);
+    let mut candidates = Vec::new();
+    let mut best: Option<(usize, f64, Estimator, Vec<f64>)> = None;
+    for (i, params) in cands.iter().enumerate() {
+        let est = Estimator::fit(params, &xtr, ytr)?;
+        let p = est.predict_all(&xte);
+        let m = BinaryMetrics::compute(&p, yte);
+        let auc = m.auc.unwrap_or(f64::NEG_INFINITY);
+        tracing::info!(candidate = %params.label(), auc, "backtest");
+        if best.as_ref().is_none_or(|b| auc > b.1) {
+            best = Some((i, auc, est, p));
+        }
+        candidates.push(Candidate { params: params.clone(), test: m, chosen: false });
+    }
+    let Some((chosen, _, estimator, raw_test)) = best else {
+        return Err(ModelError::Invalid("no candidates".into()));
+    };
+    candidates[chosen].chosen = true;
+    let params = cands[chosen].clone();
+    // Calibration on out-of-fold scores of the training rows (5 folds by student).
+    let oof = out_of_fold(&params, &xtr, ytr, &train_f.ids)?;
+    let (half_a, half_b): (Vec<usize>, Vec<usize>) = (0..oof.len()).partition(|i| i % 2 == 0);
+    let pick = |ix: &[usize], v: &[f64]| ix.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    let pick_y = |ix: &[usize]| ix.iter().map(|&i| ytr[i]).collect::<Vec<bool>>();
+    let (kind, _) =
+        super::calibrate::choose(&pick(&half_a, &oof), &pick_y(&half_a), &pick(&half_b, &oof), &pick_y(&half_b));
+    // The kind is chosen on halves of the out-of-fold scores; the chosen kind is refitted on all.
+    let calibrator = match &kind {
+        Calibrator::Platt { .. } => Calibrator::fit_platt(&oof, ytr).unwrap_or(kind),
+        Calibrator::Isotonic { .. } => Calibrator::fit_isotonic(&oof, ytr).unwrap_or(kind),
+        Calibrator::Identity => kind,
+    };
+    Ok(Fitted { params, prep, estimator, calibrator, candidates, raw_test, oof })
+}
+
+/// Rows with no earlier grades (`prior_terms` 0 or unknown); none when the frame lacks it.
+pub fn no_history(frame: &Frame) -> Vec<bool> {
+    match frame.features.iter().position(|f| *f == Feature::PriorTerms) {
+        Some(c) => (0..frame.len()).map(|r| !(frame.get(r, c) > 0.0)).collect(),
+        None => vec![false; frame.len()],
+    }
 }
 
 fn fairness_report(
