@@ -11,9 +11,9 @@ fn opt(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"))
 }
 
-/// Feature weights: |coefficient| for logistic regression (per standard deviation), the
-/// share of split credit for a forest (mean |Saabas contribution| would need data; the
-/// count of splits weighted by depth is what the file alone tells).
+/// Feature weights, largest first: the coefficient per standard deviation for logistic
+/// regression; for a forest, each feature's share of the total change in node value its
+/// splits make (summed over both children of every split, all trees).
 pub fn weights(model: &ModelFile) -> Vec<(String, f64)> {
     let names: Vec<String> = model.prep.columns.iter().map(|c| c.feature.clone()).collect();
     let mut w: Vec<(String, f64)> = match &model.estimator {

@@ -9,10 +9,12 @@ use std::sync::Arc;
 
 use arrow::array::{BooleanArray, Date32Array, Float64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::prelude::SessionContext;
 use serde::Serialize;
 
 use super::dataset;
 use super::explain::{reasons, Reason};
+use super::features::Feature;
 use super::registry::{ModelFile, Target};
 use super::term::{self, Cutoff};
 use super::ModelError;
@@ -45,13 +47,19 @@ pub async fn score(
     as_of: i32,
     tz: chrono_tz::Tz,
 ) -> Result<(Cutoff, Vec<Scored>), ModelError> {
+    let mut features = model.prep.features()?;
+    if let Some(sub) = &model.no_history {
+        // The no-history model's columns, and `prior_terms`, which says who it is for.
+        for f in sub.prep.features()?.into_iter().chain([Feature::PriorTerms]) {
+            if !features.contains(&f) {
+                features.push(f);
+            }
+        }
+    }
     let ctx = store.session().await?;
     let tables: BTreeSet<String> = store.table_names().into_iter().collect();
-    let cut = term::cutoff(&ctx, &tables, as_of, tz).await?;
-    let features = model.prep.features()?;
-    let students = dataset::population(&ctx, &tables, &cut).await?;
+    let (cut, frame) = frame_at(&ctx, &tables, as_of, tz, &features).await?;
     let outcomes = dataset::outcomes(&ctx, &tables, &cut.term).await?;
-    let frame = dataset::build(&ctx, &tables, &cut, &students, &features).await?;
     let x = model.prep.matrix(&frame)?;
     let no_hist = super::train::no_history(&frame);
     let sub = match &model.no_history {
@@ -105,13 +113,23 @@ pub async fn features_at(
     store: &Store,
     as_of: i32,
     tz: chrono_tz::Tz,
-    features: &[super::features::Feature],
+    features: &[Feature],
 ) -> Result<(Cutoff, dataset::Frame), ModelError> {
     let ctx = store.session().await?;
     let tables: BTreeSet<String> = store.table_names().into_iter().collect();
-    let cut = term::cutoff(&ctx, &tables, as_of, tz).await?;
-    let students = dataset::population(&ctx, &tables, &cut).await?;
-    let frame = dataset::build(&ctx, &tables, &cut, &students, features).await?;
+    frame_at(&ctx, &tables, as_of, tz, features).await
+}
+
+async fn frame_at(
+    ctx: &SessionContext,
+    tables: &BTreeSet<String>,
+    as_of: i32,
+    tz: chrono_tz::Tz,
+    features: &[Feature],
+) -> Result<(Cutoff, dataset::Frame), ModelError> {
+    let cut = term::cutoff(ctx, tables, as_of, tz).await?;
+    let students = dataset::population(ctx, tables, &cut).await?;
+    let frame = dataset::build(ctx, tables, &cut, &students, features).await?;
     Ok((cut, frame))
 }
 
