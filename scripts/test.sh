@@ -17,4 +17,13 @@ if ! python3 -c "import openpyxl" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check "openpyxl>=3.1"
 fi
 
+# The profile tests open the html profile in headless Chromium (Debian's package).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "scripts/test.sh: installing Debian's chromium for the html profile test" >&2
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
 cargo test --release --locked "$@"

@@ -73,6 +73,7 @@ pub mod import;
 pub mod ingest;
 pub mod models;
 pub mod pipeline;
+pub mod profile;
 pub mod refresh;
 pub mod schema;
 pub mod store;

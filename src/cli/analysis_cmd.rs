@@ -83,6 +83,30 @@ fn emit_json(v: &serde_json::Value, format: OutputFormat) -> Result<(), Failure>
     Ok(())
 }
 
+/// Clusters the students as of `as_of` and replaces `student_typology` (also run nightly).
+pub(super) async fn typology_table(
+    store: &Store,
+    ctx: &SessionContext,
+    as_of: i32,
+    weeks: usize,
+    k: Option<usize>,
+) -> Result<(typology::Typology, RecordBatch), Failure> {
+    let w = load_window(ctx, as_of, weeks, &FEATURE_SOURCES).await.map_err(fail)?;
+    let opts = TypologyOptions { weeks, k, ..TypologyOptions::default() };
+    let r = typology::run(&w, &opts).map_err(fail)?;
+    let label = |c: usize| &r.clusters[c];
+    let n = r.students.len();
+    let stored = batch(vec![
+        ("student_id", strings(r.students.iter().map(|x| x.student_id.as_str()))),
+        ("as_of", Arc::new(Date32Array::from(vec![as_of; n]))),
+        ("cluster", Arc::new(Int32Array::from(r.students.iter().map(|x| x.cluster as i32).collect::<Vec<_>>()))),
+        ("label_en", strings(r.students.iter().map(|x| label(x.cluster).label_en.as_str()))),
+        ("label_zh", strings(r.students.iter().map(|x| label(x.cluster).label_zh.as_str()))),
+    ])?;
+    write_table(store, TYPOLOGY_TABLE, stored.clone()).await.map_err(fail)?;
+    Ok((r, stored))
+}
+
 /// `radar typology`.
 pub(super) async fn typology(a: TypologyArgs, s: &Settings) -> Result<(), Failure> {
     check_weeks(a.weeks)?;
@@ -94,20 +118,7 @@ pub(super) async fn typology(a: TypologyArgs, s: &Settings) -> Result<(), Failur
     let t0 = Instant::now();
     let (store, ctx) = open(s).await?;
     let as_of = resolve_as_of(&store, a.as_of.as_deref(), s.now, s.tz).map_err(fail)?;
-    let w = load_window(&ctx, as_of, a.weeks, &FEATURE_SOURCES).await.map_err(fail)?;
-    let opts = TypologyOptions { weeks: a.weeks, k: a.k, ..TypologyOptions::default() };
-    let r = typology::run(&w, &opts).map_err(fail)?;
-
-    let label = |c: usize| &r.clusters[c];
-    let n = r.students.len();
-    let stored = batch(vec![
-        ("student_id", strings(r.students.iter().map(|x| x.student_id.as_str()))),
-        ("as_of", Arc::new(Date32Array::from(vec![as_of; n]))),
-        ("cluster", Arc::new(Int32Array::from(r.students.iter().map(|x| x.cluster as i32).collect::<Vec<_>>()))),
-        ("label_en", strings(r.students.iter().map(|x| label(x.cluster).label_en.as_str()))),
-        ("label_zh", strings(r.students.iter().map(|x| label(x.cluster).label_zh.as_str()))),
-    ])?;
-    write_table(&store, TYPOLOGY_TABLE, stored.clone()).await.map_err(fail)?;
+    let (r, stored) = typology_table(&store, &ctx, as_of, a.weeks, a.k).await?;
 
     let format = default_format(a.format);
     match format {
@@ -160,7 +171,7 @@ pub(super) async fn typology(a: TypologyArgs, s: &Settings) -> Result<(), Failur
             r.k,
             if r.chosen_by == "given" { "given" } else { "highest mean silhouette" },
             crit.join("; "),
-            n,
+            r.students.len(),
             r.without_data,
             TYPOLOGY_TABLE,
             t0.elapsed().as_secs_f64()

@@ -63,6 +63,60 @@ pub enum Command {
     Typology(TypologyArgs),
     /// Hidden hardship: rank students by likely financial hardship, for verification in person.
     Hardship(HardshipArgs),
+    /// One-click profile (一键画像) of a student, or build every student's profile (`--all`).
+    Profile(ProfileArgs),
+    /// A student's process record (过程记录): staff records, warnings, awards, activities, results.
+    Timeline(TimelineArgs),
+}
+
+/// `radar profile`.
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// Student id (omit with --all).
+    #[arg(required_unless_present = "all")]
+    pub student_id: Option<String>,
+    /// Build and store every student's profile (what the nightly refresh does).
+    #[arg(long, conflicts_with = "student_id")]
+    pub all: bool,
+    /// As-of date D (`YYYY-MM-DD`). Default: the latest build (a point read), else the latest refresh.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ProfileFormat,
+    /// Write to this file instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Staff id of the viewer: shows the personal fields that role may see, and is audited.
+    #[arg(long = "as", value_name = "STAFF_ID")]
+    pub viewer: Option<String>,
+}
+
+/// Profile renderings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfileFormat {
+    /// Text for a terminal.
+    Text,
+    /// The profile document.
+    Json,
+    /// One self-contained html page with charts (Chinese, with an English switch).
+    Html,
+}
+
+/// `radar timeline`.
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Student id.
+    pub student_id: String,
+    /// Only what was known before this date (`YYYY-MM-DD`). Default: everything before --now.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Staff id of the viewer: shows the notes that role may read, and is audited.
+    #[arg(long = "as", value_name = "STAFF_ID")]
+    pub viewer: Option<String>,
+    /// Output format (default: table on a terminal, csv otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
 }
 
 /// `radar train`.
@@ -428,6 +482,9 @@ pub struct RefreshArgs {
     /// Do not evaluate the warning rules after the refresh.
     #[arg(long)]
     pub no_warnings: bool,
+    /// Do not rebuild the typology and the profiles after the refresh.
+    #[arg(long)]
+    pub no_profiles: bool,
     /// Model registry; the model named in its NIGHTLY file scores after each refresh.
     #[arg(long, env = "RADAR_MODELS", default_value = "models")]
     pub models: PathBuf,

@@ -43,7 +43,13 @@ pub(super) async fn run(args: DemoArgs, s: &Settings) -> Result<(), Failure> {
     println!();
     let counsellor = warnings(&store, now, s).await?;
     println!();
+    let profiled = profiles(&store, root, s).await?;
+    println!();
     println!("Try next:");
+    if let Some(id) = &profiled {
+        println!("  radar --store {st} profile {id} --format html --output {id}.html");
+        println!("  radar --store {st} timeline {id}");
+    }
     if let Some(c) = counsellor {
         println!("  radar --store {st} warnings --counsellor {c} --format xlsx --output {c}.xlsx");
         println!("  radar --store {st} warnings ack W000001 --by {c} --note \"called the student\"");
@@ -113,6 +119,41 @@ async fn warnings(store: &Store, now: crate::schema::time::Micros, s: &Settings)
         out.write_all(line.as_bytes()).map_err(|e| Failure::Job(anyhow::Error::from(e)))?;
     }
     Ok(Some(c))
+}
+
+/// Builds the nightly products and prints the profile of the first student on the busiest
+/// counsellor's list; writes its html next to the store.
+async fn profiles(store: &Store, root: &Path, s: &Settings) -> Result<Option<String>, Failure> {
+    let as_of = store.published().map_err(crate::Error::from)?.as_of;
+    super::nightly::products(store, &as_of, s).await?;
+    let db = crate::warnings::db::OpsDb::open(store.root()).map_err(crate::Error::from)?;
+    let open = db.list(&crate::warnings::db::Filter::default()).map_err(crate::Error::from)?;
+    let id = match open.first() {
+        Some(w) => w.student_id.clone(),
+        None => {
+            let sql = "SELECT min(student_id) FROM students";
+            let b = collect_stream(store.query(sql).await.map_err(crate::Error::from)?)
+                .await
+                .map_err(crate::Error::from)?;
+            match b.first().and_then(|b| crate::store::text_column(b, 0).ok()) {
+                Some(c) if arrow::array::Array::len(&c) > 0 => c.value(0).to_string(),
+                _ => return Ok(None),
+            }
+        }
+    };
+    let Some(p) = crate::profile::serving::read(store.root(), &id).map_err(|e| Failure::Job(e.into()))? else {
+        return Ok(None);
+    };
+    // The demo has no viewer: personal fields stay masked, as in any default output.
+    let shown = crate::profile::access::apply(&p, crate::profile::access::Grants::default());
+    println!("One-click profile of student {id} (personal fields masked):");
+    print!("{}", crate::profile::render::text::render(&shown));
+    let html = root.join(format!("profile-{id}.html"));
+    let page = crate::profile::render::html::render(&shown).map_err(|e| Failure::Job(e.into()))?;
+    std::fs::write(&html, page).map_err(|e| Failure::Job(anyhow::Error::from(e)))?;
+    println!();
+    println!("Wrote the html profile (charts inline, Chinese with an English switch) to {}", html.display());
+    Ok(Some(id))
 }
 
 /// Generates the demo campus into `<demo-store>-input`; returns it and its clock.

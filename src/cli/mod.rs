@@ -11,8 +11,10 @@ mod generate_cmd;
 mod import_cmd;
 mod ingest_cmd;
 mod models_cmd;
+mod nightly;
 pub mod output;
 mod pipelines_cmd;
+mod profile_cmd;
 mod progress;
 mod refresh_cmd;
 mod sql_cmd;
@@ -173,5 +175,7 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
         Command::Models(a) => models_cmd::models_cmd(a, &settings).await,
         Command::Typology(a) => analysis_cmd::typology(a, &settings).await,
         Command::Hardship(a) => analysis_cmd::hardship(a, &settings).await,
+        Command::Profile(a) => profile_cmd::profile(a, &settings).await,
+        Command::Timeline(a) => profile_cmd::timeline(a, &settings).await,
     }
 }

@@ -108,6 +108,10 @@ pub(super) async fn run(args: RefreshArgs, s: &Settings) -> Result<(), Failure> 
                 );
             }
         }
+        // Profiles show the newest night only: a catch-up run builds them once, at the end.
+        if i + 1 == nights.len() && !args.no_profiles {
+            super::nightly::products(&store, &report.as_of, s).await?;
+        }
         reports.push(report);
     }
     if let Some(format) = args.format {
@@ -226,6 +230,10 @@ pub(super) async fn schedule(args: ScheduleArgs, s: &Settings) -> Result<(), Fai
                     }
                     Ok(_) => {}
                     Err(e) => eprintln!("radar: scheduled warnings failed: {e}"),
+                }
+                match super::nightly::products(&store, &r.as_of, s).await {
+                    Err(Failure::Job(e) | Failure::Usage(e)) => eprintln!("radar: scheduled profiles failed: {e:#}"),
+                    Err(Failure::Reported) | Ok(()) => {}
                 }
             }
             // A failed night is recorded in refresh_runs; the schedule carries on.

@@ -26,6 +26,15 @@ fn demo_ingests_the_sample_campus_and_suggests_next_steps() {
     assert!(stdout.contains("Warnings as of"), "{stdout}");
     assert!(stdout.contains("Morning list of counsellor"), "{stdout}");
     assert!(stdout.contains("W000001") || stdout.contains(" W0"), "{stdout}");
+    // It prints one student's profile and writes the html profile, whose charts render.
+    assert!(stdout.contains("One-click profile of student") && stdout.contains("过程记录"), "{stdout}");
+    let html = std::fs::read_dir(&demo_store)
+        .expect("demo store")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "html"))
+        .expect("the demo writes an html profile");
+    let (charts, drawn) = crate::profile::charts_in_chromium(&html);
+    assert!(charts >= 3 && drawn == charts, "{drawn} of {charts} charts rendered");
     // A second demo starts from a fresh store: the same counts, not duplicates.
     let again = run();
     ok(&again);
