@@ -34,11 +34,13 @@ fn date_arg(given: Option<&str>) -> Result<Option<i32>, Failure> {
     }
 }
 
+/// Students per chunk of the nightly build: memory stays flat while the queries still
+/// amortise their scans.
+const CHUNK: usize = 5_000;
+
 /// Builds and stores every student's profile as of `as_of`; returns how many.
 pub(super) async fn build_all(store: &Store, as_of: i32, s: &Settings) -> Result<usize, Failure> {
-    let all = profile::build(store, as_of, s.tz, &Scope::All).await.map_err(fail)?;
-    serving::publish(store, as_of, &all).await.map_err(fail)?;
-    Ok(all.len())
+    profile::build::build_and_publish(store, as_of, s.tz, CHUNK).await.map_err(fail)
 }
 
 async fn viewer(store: &Store, id: Option<&str>) -> Result<Option<Viewer>, Failure> {
@@ -85,11 +87,15 @@ pub(super) async fn profile(a: ProfileArgs, s: &Settings) -> Result<(), Failure>
     };
     let built = serving::built_as_of(store.root()).map_err(fail)?;
     let wanted = given.map(|d| crate::schema::time::days_to_date(d).to_string());
+    let t = std::time::Instant::now();
     let cached = match (&built, &wanted) {
         (Some(_), None) => serving::read(store.root(), id).map_err(fail)?,
         (Some(b), Some(w)) if b == w => serving::read(store.root(), id).map_err(fail)?,
         _ => None,
     };
+    if s.verbose > 0 && cached.is_some() {
+        eprintln!("radar: profile read from the serving copy in {:.3} ms", t.elapsed().as_secs_f64() * 1e3);
+    }
     let p = match cached {
         Some(p) => p,
         None => {

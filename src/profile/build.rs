@@ -22,13 +22,18 @@ pub enum Scope {
     All,
     /// One student, whatever the status.
     One(String),
+    /// The students of [`Scope::All`] with ids from the first to the second, inclusive:
+    /// the nightly build goes chunk by chunk so that its memory does not grow with the campus.
+    Range(String, String),
 }
 
 impl Scope {
-    fn sql(&self, col: &str) -> String {
+    /// The SQL condition selecting the scope's rows by the student id column `col`.
+    pub fn sql(&self, col: &str) -> String {
         match self {
             Scope::All => "TRUE".into(),
             Scope::One(id) => format!("{col} = {}", lit(id)),
+            Scope::Range(lo, hi) => format!("{col} BETWEEN {} AND {}", lit(lo), lit(hi)),
         }
     }
 }
@@ -92,7 +97,7 @@ pub async fn basics_only(store: &Store, id: &str) -> Result<Profile, ProfileErro
 
 async fn basics(ctx: &SessionContext, as_of: i32, scope: &Scope) -> Result<Vec<Profile>, ProfileError> {
     let status = match scope {
-        Scope::All => "status IN ('active', 'suspended')",
+        Scope::All | Scope::Range(..) => "status IN ('active', 'suspended')",
         Scope::One(_) => "TRUE",
     };
     let sql = format!(
@@ -403,7 +408,7 @@ fn warnings(
     let db = OpsDb::open(store.root())?;
     let student = match scope {
         Scope::One(id) => Some(id.clone()),
-        Scope::All => None,
+        Scope::All | Scope::Range(..) => None,
     };
     let filter = Filter {
         statuses: vec!["new".into(), "acknowledged".into(), "in_progress".into()],
@@ -426,6 +431,27 @@ fn warnings(
         });
     }
     Ok(())
+}
+
+/// The ids of the students [`Scope::All`] covers, in order.
+pub async fn all_ids(store: &Store) -> Result<Vec<String>, ProfileError> {
+    let ctx = store.session().await?;
+    let sql = "SELECT student_id FROM students WHERE status IN ('active', 'suspended') ORDER BY student_id";
+    let mut r = query(&ctx, sql).await?;
+    (0..r.len).map(|i| r.text(i, "student_id")).collect()
+}
+
+/// Builds every profile as of `as_of` in chunks of `chunk` students and publishes them
+/// (see [`super::serving::Publisher`]); returns how many.
+pub async fn build_and_publish(store: &Store, as_of: i32, tz: Tz, chunk: usize) -> Result<usize, ProfileError> {
+    let ids = all_ids(store).await?;
+    let mut out = super::serving::Publisher::begin(store, as_of)?;
+    for part in ids.chunks(chunk.max(1)) {
+        let (Some(lo), Some(hi)) = (part.first(), part.last()) else { continue };
+        let profiles = build(store, as_of, tz, &Scope::Range(lo.clone(), hi.clone())).await?;
+        out.add(&profiles)?;
+    }
+    out.finish(store).await
 }
 
 /// A timestamp literal for SQL.

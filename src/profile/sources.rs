@@ -9,7 +9,7 @@ use datafusion::prelude::SessionContext;
 
 use super::build::{ts, Scope};
 use super::doc::Profile;
-use super::rows::{lit, query};
+use super::rows::query;
 use super::ProfileError;
 use crate::features::clock::LocalClock;
 
@@ -41,10 +41,7 @@ pub async fn fill(
 ) -> Result<(), ProfileError> {
     let clock = LocalClock::new(tz);
     let (hi, lo) = (clock.midnight(as_of), clock.midnight(as_of - 28));
-    let who = match scope {
-        Scope::All => "TRUE".to_string(),
-        Scope::One(id) => format!("student_id = {}", lit(id)),
-    };
+    let who = scope.sql("student_id");
     for (kind, col, recent) in EVENT_KINDS {
         let sent = tables.contains(kind) && query(ctx, &format!("SELECT 1 AS x FROM {kind} LIMIT 1")).await?.len > 0;
         if !sent {

@@ -9,7 +9,7 @@ use datafusion::prelude::SessionContext;
 
 use super::build::{ts, Scope};
 use super::doc::{Masked, TimelineEvent};
-use super::rows::{lit, query, Rows};
+use super::rows::{query, Rows};
 use super::ProfileError;
 use crate::features::clock::LocalClock;
 use crate::schema::time::{format_timestamp, parse_date, Micros};
@@ -31,10 +31,7 @@ pub async fn collect(
     tz: Tz,
 ) -> Result<ByStudent, ProfileError> {
     let mut out = ByStudent::new();
-    let who = |col: &str| match scope {
-        Scope::All => "TRUE".to_string(),
-        Scope::One(id) => format!("{col} = {}", lit(id)),
-    };
+    let who = |col: &str| scope.sql(col);
     let before = ts(until);
     if tables.contains("process_records") {
         let sql = format!(
@@ -80,11 +77,12 @@ pub async fn collect(
         assessments(query(ctx, &sql).await?, tz, &mut out)?;
     }
     if OpsDb::exists(store.root()) {
-        let student = match scope {
-            Scope::One(id) => Some(id.as_str()),
+        let range = match scope {
+            Scope::One(id) => Some((id.as_str(), id.as_str())),
+            Scope::Range(lo, hi) => Some((lo.as_str(), hi.as_str())),
             Scope::All => None,
         };
-        ops(&OpsDb::open(store.root())?, student, ops_until, tz, &mut out)?;
+        ops(&OpsDb::open(store.root())?, range, ops_until, tz, &mut out)?;
     }
     for v in out.values_mut() {
         v.sort_by(|a, b| a.at_micros.cmp(&b.at_micros).then_with(|| a.ref_id.cmp(&b.ref_id)));
@@ -242,8 +240,14 @@ fn assessments(mut r: Rows, tz: Tz, out: &mut ByStudent) -> Result<(), ProfileEr
     Ok(())
 }
 
-fn ops(db: &OpsDb, student: Option<&str>, until: Micros, tz: Tz, out: &mut ByStudent) -> Result<(), ProfileError> {
-    let filter = if student.is_some() { "w.student_id = ?1" } else { "?1 IS NULL" };
+fn ops(
+    db: &OpsDb,
+    range: Option<(&str, &str)>,
+    until: Micros,
+    tz: Tz,
+    out: &mut ByStudent,
+) -> Result<(), ProfileError> {
+    let filter = if range.is_some() { "w.student_id BETWEEN ?1 AND ?3" } else { "?1 IS NULL AND ?3 IS NULL" };
     let sql = format!(
         "SELECT w.student_id, w.warning_id, w.category, w.rule, e.at, e.by, e.action, e.from_status, e.to_status, \
          e.level, e.note, e.event_id FROM warning_events e JOIN warnings w ON w.warning_id = e.warning_id \
@@ -254,7 +258,7 @@ fn ops(db: &OpsDb, student: Option<&str>, until: Micros, tz: Tz, out: &mut ByStu
     );
     let mut st = db.conn.prepare(&sql).map_err(crate::warnings::WarningError::from)?;
     let rows = st
-        .query_map(rusqlite::params![student, until], |r| {
+        .query_map(rusqlite::params![range.map(|r| r.0), until, range.map(|r| r.1)], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
