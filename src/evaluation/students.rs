@@ -291,7 +291,7 @@ pub async fn evaluate_students(store: &Store, opts: &EvalOptions) -> Result<Eval
         }
         for (i, row) in dim_scores.iter_mut().enumerate() {
             let x: Vec<Option<f64>> = members.iter().map(|&j| columns[j].as_ref().and_then(|c| c[i])).collect();
-            row[d.index()] = score(&x, &w);
+            row[d.index()] = score(&x, &w).map(tidy);
         }
     }
     let given = opts.weights.as_ref().and_then(|w| w.dimensions).or(opts.indicators.dimension_weights);
@@ -310,7 +310,7 @@ pub async fn evaluate_students(store: &Store, opts: &EvalOptions) -> Result<Eval
         .iter()
         .map(|s| {
             let x: Vec<Option<f64>> = s.iter().map(|v| v.map(|y| y / 100.0)).collect();
-            score(&x, &dimension_weights)
+            score(&x, &dimension_weights).map(tidy)
         })
         .collect();
     let groups = group_index(&pop);
@@ -445,6 +445,11 @@ async fn run_indicator(
         }
     }
     Ok(out)
+}
+
+/// A score clamped to 0–100 and rounded to 9 decimals (100.00000000000001 is 100).
+fn tidy(x: f64) -> f64 {
+    (x.clamp(0.0, 100.0) * 1e9).round() / 1e9
 }
 
 fn group_index(p: &Population) -> Vec<usize> {
