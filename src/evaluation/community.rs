@@ -202,7 +202,7 @@ pub async fn community_indicators(store: &Store, opts: &CommunityOptions) -> Res
         notes.push("process_records not sent: meeting and contact indicators are null".to_string());
     }
     let residents = read_students(&ctx).await?;
-    let staff = if has_staff { read_staff(&ctx).await? } else { HashMap::new() };
+    let staff = if has_staff { read_staff(&ctx).await? } else { BTreeMap::new() };
     let clock = LocalClock::new(opts.tz);
     let (lo, hi) = (clock.midnight(start), clock.midnight(end.min(as_of)));
     let counts = if has_process { read_counts(&ctx, lo, hi).await? } else { HashMap::new() };
@@ -502,8 +502,8 @@ async fn read_students(ctx: &datafusion::prelude::SessionContext) -> Result<Vec<
 
 async fn read_staff(
     ctx: &datafusion::prelude::SessionContext,
-) -> Result<HashMap<String, StaffMember>, EvaluationError> {
-    let mut out = HashMap::new();
+) -> Result<BTreeMap<String, StaffMember>, EvaluationError> {
+    let mut out = BTreeMap::new();
     for b in collect(ctx, "SELECT staff_id, role, college, building FROM staff").await? {
         let (id, role, college, building) =
             (strs(&b, "staff_id")?, strs(&b, "role")?, strs(&b, "college")?, strs(&b, "building")?);

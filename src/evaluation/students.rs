@@ -294,6 +294,10 @@ pub async fn evaluate_students(store: &Store, opts: &EvalOptions) -> Result<Eval
             row[d.index()] = score(&x, &w).map(tidy);
         }
     }
+    if !dim_usable.iter().any(|u| *u) {
+        let why: Vec<String> = weights.iter().map(|w| format!("{} {}", w.indicator, w.status.name())).collect();
+        return Err(EvaluationError::NoData(format!("no indicator can be used in {}: {}", term.term, why.join(", "))));
+    }
     let given = opts.weights.as_ref().and_then(|w| w.dimensions).or(opts.indicators.dimension_weights);
     let mut dimension_weights = given.unwrap_or([0.2; 5]);
     for d in DIMENSIONS {

@@ -382,4 +382,28 @@ fn community_indicators_on_a_hand_worked_campus() {
     close(num(by_id(&aug, "indicator", "mentor_meetings_median"), "value"), 0.5, "August: M1 once, M2 never");
     let out = radar(&s, &["evaluate", "community", "--month", "2025-9"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    // A campus that sends students only: what needs staff or process records is null
+    // ("not sent"), never 0; the evaluation finds no term with records, and given one, no
+    // indicator to use, and says so.
+    let only = TestStore::new();
+    let dir = only.scratch("students-only");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("students.csv"), STUDENTS).expect("write students");
+    ok(&only.ingest_at(CLOCK, &[&dir]));
+    let c = rows(&radar(&only, &["evaluate", "community", "--format", "csv"]));
+    let get = |i: &str| by_id(&c, "indicator", i);
+    close(num(get("mentor_load_le_10"), "value"), 0.5, "M1 fails, M2 passes (M3 is known from staff only)");
+    for i in ["mentor_meetings_ge_2", "mentor_meetings_median", "counsellor_stationed", "counsellor_assigned"] {
+        assert_eq!(get(i)["value"], "", "{i} without its data");
+        assert_eq!(get(i)["met"], "", "{i}");
+        assert!(get(i)["detail"].ends_with("not sent"), "{i}: {}", get(i)["detail"]);
+    }
+    close(num(get("party_floor_coverage"), "value"), 1.0 / 3.0, "students alone suffice");
+    let out = radar(&only, &["evaluate", "students"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not enough data: no event record"), "{}", stderr(&out));
+    let out = radar(&only, &["evaluate", "students", "--term", "2025-2026-1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no indicator can be used in 2025-2026-1"), "{}", stderr(&out));
 }
