@@ -32,6 +32,9 @@ pub enum Error {
     /// Risk models (`radar train`, `radar score`, `radar models`).
     #[error(transparent)]
     Model(#[from] crate::models::ModelError),
+    /// Comprehensive evaluation and community indicators (`radar evaluate students|community`).
+    #[error(transparent)]
+    Evaluation(#[from] crate::evaluation::EvaluationError),
     /// A setting the user gave is not usable (exit code 2).
     #[error("{what}: {hint}")]
     Config {
@@ -59,6 +62,7 @@ impl Error {
             Error::Refresh(r) => r.is_config(),
             Error::Warning(w) => w.is_config(),
             Error::Model(m) => m.is_config(),
+            Error::Evaluation(e) => e.is_config(),
             _ => false,
         }
     }

@@ -38,6 +38,10 @@
 //!    │        dedup / cooldown / capacity → ops.sqlite (lifecycle, interventions) → lists,
 //!    │        xlsx, `warnings` in SQL, evaluation against planted truth
 //!    ▼
+//!  evaluation indicators.toml (SQL over the record kinds as of D) → entropy or expert
+//!    │        weights → 德智体美劳 scores and percentiles → student_evaluation,
+//!    │        evaluation_weights; community indicators of guideline items 1.3–2.8
+//!    ▼
 //!  cli      `radar ingest | sql | demo | generate | import | refresh | runs | pipelines |
 //!            schedule | warnings | evaluate | train | score | models | typology | hardship`
 //! ```
@@ -66,6 +70,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod evaluation;
 pub mod failpoint;
 pub mod features;
 pub mod generate;

@@ -51,7 +51,7 @@ pub enum Command {
     Schedule(ScheduleArgs),
     /// List warnings (open ones by default), change their status, log interventions, check rules.
     Warnings(WarningsArgs),
-    /// Evaluate against planted truth or references.
+    /// Comprehensive evaluation of students, community indicators, and evaluation against planted truth.
     Evaluate(EvaluateArgs),
     /// Train an academic-risk model: backtest candidates, calibrate, save to the registry.
     Train(TrainArgs),
@@ -437,6 +437,10 @@ pub enum EvaluateWhat {
         #[arg(long, value_enum)]
         format: Option<OutputFormat>,
     },
+    /// Comprehensive evaluation (科学评价, 德智体美劳) of every active student in a term.
+    Students(EvalStudentsArgs),
+    /// Guideline indicators of the student community for a month (items 1.3, 1.5, 2.2, 2.6, 2.8).
+    Community(EvalCommunityArgs),
     /// Score the hidden-hardship ranking and the NJUST-style rule against planted truth.
     Hardship {
         /// Directory written by `radar generate` (its `truth/students.csv` is read).
@@ -452,6 +456,55 @@ pub enum EvaluateWhat {
         #[arg(long, value_enum)]
         format: Option<OutputFormat>,
     },
+}
+
+/// `radar evaluate students`.
+#[derive(Debug, Args)]
+pub struct EvalStudentsArgs {
+    /// Term `YYYY-YYYY-N` (autumn = August–January, spring = February–July). Default: the
+    /// latest term with any record before the clock's date.
+    #[arg(long)]
+    pub term: Option<String>,
+    /// Indicator file (default: ./pipelines/evaluation/indicators.toml when present, else built-in).
+    #[arg(long, env = "RADAR_INDICATORS")]
+    pub indicators: Option<PathBuf>,
+    /// Expert weights (`[weights] indicator = number`) instead of the entropy weight method.
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Print the indicator weights (for the committee) instead of the students.
+    #[arg(long)]
+    pub show_weights: bool,
+    /// Do not write `student_evaluation` and `evaluation_weights`.
+    #[arg(long)]
+    pub no_write: bool,
+    /// Output format (default: table on a terminal, csv otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+/// `radar evaluate community`.
+#[derive(Debug, Args)]
+pub struct EvalCommunityArgs {
+    /// Month `YYYY-MM` (default: the last complete calendar month before the clock's date).
+    #[arg(long)]
+    pub month: Option<String>,
+    /// Group rows by campus (one group), dorm building or college.
+    #[arg(long, value_enum, default_value = "campus")]
+    pub by: CommunityBy,
+    /// Output format (default: table on a terminal, csv otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+/// Groupings of `radar evaluate community`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CommunityBy {
+    /// The whole campus.
+    Campus,
+    /// Dorm building.
+    Building,
+    /// College.
+    College,
 }
 
 /// `radar refresh`.

@@ -269,6 +269,8 @@ fn rules(action: RulesAction, s: &Settings) -> Result<(), Failure> {
 
 pub(super) async fn evaluate(args: EvaluateArgs, s: &Settings) -> Result<(), Failure> {
     match args.what {
+        EvaluateWhat::Students(a) => super::evaluation_cmd::students(a, s).await,
+        EvaluateWhat::Community(a) => super::evaluation_cmd::community(a, s).await,
         EvaluateWhat::Hardship { truth, as_of, weeks, format } => {
             super::analysis_cmd::evaluate_hardship(&truth, as_of.as_deref(), weeks, format, s).await
         }

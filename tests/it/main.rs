@@ -5,6 +5,7 @@ mod bad_input;
 mod crash;
 mod demo;
 mod errors;
+mod evaluation;
 mod formats;
 mod generate;
 mod interop;
