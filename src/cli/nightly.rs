@@ -1,5 +1,6 @@
 //! What the nightly refresh derives after features, risk scores and warnings, in data-flow
-//! order: the lifestyle typology, then every student's profile (which reads them all).
+//! order: the lifestyle typology, the 德智体美劳 evaluation of the current term, then every
+//! student's profile (which reads them all).
 
 use std::time::Instant;
 
@@ -30,9 +31,38 @@ pub(super) async fn products(store: &Store, as_of: &str, s: &Settings) -> Result
         Err(Failure::Reported) => {}
     }
     let t = Instant::now();
+    match evaluation(store, d, s).await {
+        Ok(Some(r)) if !s.quiet => eprintln!(
+            "  evaluation: {} students in term {} in {:.2} s",
+            r.students.len(),
+            r.term.term,
+            t.elapsed().as_secs_f64()
+        ),
+        Ok(_) => {}
+        // A campus with no record an indicator reads (yet) is not a failed night either.
+        Err(e) if e.is_config() => return Err(Failure::Usage(e.into())),
+        Err(e) => eprintln!("radar: evaluation skipped: {e}"),
+    }
+    let t = Instant::now();
     let n = super::profile_cmd::build_all(store, d, s).await?;
     if !s.quiet {
         eprintln!("  profiles: {n} built in {:.2} s", t.elapsed().as_secs_f64());
     }
     Ok(())
+}
+
+/// Evaluates the term of D with the indicators of ./pipelines/evaluation (or the built-in
+/// ones) and entropy weights, and writes `student_evaluation` and `evaluation_weights`.
+async fn evaluation(
+    store: &Store,
+    d: i32,
+    s: &Settings,
+) -> Result<Option<crate::evaluation::EvalReport>, crate::evaluation::EvaluationError> {
+    use crate::evaluation::indicators::{resolve, IndicatorSet};
+    let indicators = IndicatorSet::load(resolve(None).as_deref())?;
+    let now = crate::features::clock::LocalClock::new(s.tz).midnight(d);
+    let opts = crate::evaluation::EvalOptions { term: None, now, tz: s.tz, indicators, weights: None };
+    let r = crate::evaluation::evaluate_students(store, &opts).await?;
+    crate::evaluation::write_evaluation(store, &r).await?;
+    Ok(Some(r))
 }

@@ -192,6 +192,9 @@ fn the_nightly_build_is_a_point_read_equal_to_an_on_the_fly_build_and_reruns_cha
         ["card_transactions", "access_events", "grades", "participation", "process_records", "assessments", "awards"]
     );
     assert!(served["sources"]["not_sent"].as_array().expect("not sent").iter().any(|k| k == "network_sessions"));
+    // The nightly refresh evaluated the term before building the profile.
+    assert_eq!(served["evaluation"]["term"], "2025-2026-1", "{}", served["evaluation"]);
+    assert_eq!(served["evaluation"]["dimensions"].as_array().map(Vec::len), Some(5));
     // The Delta copy holds every active student, masked.
     assert_eq!(s.count("SELECT count(*) FROM student_profiles"), 2);
     assert_eq!(s.count("SELECT count(*) FROM student_profiles WHERE profile LIKE '%张三丰%'"), 0);
@@ -233,6 +236,7 @@ fn the_html_profile_is_self_contained_and_renders_its_charts() {
         assert!(!page.contains(external), "the page loads something: {external}");
     }
     assert!(!page.contains("张三丰"));
+    assert!(page.contains("data-chart=\"radar\""), "no evaluation radar chart");
     let (charts, drawn) = charts_in_chromium(&html);
     assert!(charts >= 3, "{charts} charts");
     assert_eq!(drawn, charts);
