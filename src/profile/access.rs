@@ -165,3 +165,66 @@ pub fn audit(db: &OpsDb, at: Micros, actor: &str, action: &str, student: &str, g
         .map_err(e)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::doc::{Basic, TimelineEvent};
+
+    fn student() -> Profile {
+        Profile {
+            basic: Basic {
+                name: Masked::shown(Some("欧阳修文".into())),
+                college: "CS".into(),
+                counsellor_id: "C1".into(),
+                mentor_id: Some("M1".into()),
+                political_status: Masked::shown(Some("party_member".into())),
+                dorm_room: Masked::shown(Some("3F 301".into())),
+                ..Basic::default()
+            },
+            timeline: vec![
+                TimelineEvent {
+                    source: "process_record".into(),
+                    note: Masked::shown(Some("n".into())),
+                    ..Default::default()
+                },
+                TimelineEvent {
+                    source: "assessment".into(),
+                    note: Masked::shown(Some("high_risk".into())),
+                    ..Default::default()
+                },
+            ],
+            ..Profile::default()
+        }
+    }
+
+    fn v(id: &str, role: &str, college: Option<&str>) -> Viewer {
+        Viewer { staff_id: id.into(), role: role.into(), college: college.map(String::from) }
+    }
+
+    #[test]
+    fn each_role_gets_what_the_table_in_the_module_docs_says() {
+        let p = student();
+        assert_eq!(grants(None, &p), Grants::default());
+        assert_eq!(grants(Some(&v("C1", "counsellor", None)), &p), Grants::ALL);
+        assert_eq!(grants(Some(&v("C9", "counsellor", Some("CS"))), &p), Grants::default());
+        let psy = grants(Some(&v("P1", "psychologist", None)), &p);
+        assert!(psy.psych && psy.notes && psy.name && !psy.sensitive);
+        let mentor = grants(Some(&v("M1", "mentor", None)), &p);
+        assert!(mentor.name && !mentor.notes && !mentor.room);
+        assert!(grants(Some(&v("L1", "leader", Some("CS"))), &p).name);
+        assert!(!grants(Some(&v("L2", "leader", Some("Maths"))), &p).name);
+    }
+
+    #[test]
+    fn masking_keeps_the_first_character_and_withholds_the_rest() {
+        let m = apply(&student(), Grants { notes: true, ..Grants::default() });
+        assert_eq!(m.basic.name.value.as_deref(), Some("欧***"));
+        assert!(m.basic.political_status.value.is_none() && m.basic.political_status.masked);
+        assert!(m.basic.dorm_room.masked);
+        // Notes are granted but screening bands are not.
+        assert_eq!(m.timeline[0].note.value.as_deref(), Some("n"));
+        assert!(m.timeline[1].note.value.is_none() && m.timeline[1].note.masked);
+        assert_eq!(mask_name(""), "");
+    }
+}

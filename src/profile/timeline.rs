@@ -240,6 +240,22 @@ fn assessments(mut r: Rows, tz: Tz, out: &mut ByStudent) -> Result<(), ProfileEr
     Ok(())
 }
 
+/// A warning's lifecycle event or intervention, as ops.sqlite holds it.
+struct OpsEvent {
+    student_id: String,
+    warning_id: String,
+    category: String,
+    rule: String,
+    at: i64,
+    by: String,
+    action: String,
+    from: Option<String>,
+    to: String,
+    level: String,
+    note: Option<String>,
+    seq: i64,
+}
+
 fn ops(
     db: &OpsDb,
     range: Option<(&str, &str)>,
@@ -259,24 +275,24 @@ fn ops(
     let mut st = db.conn.prepare(&sql).map_err(crate::warnings::WarningError::from)?;
     let rows = st
         .query_map(rusqlite::params![range.map(|r| r.0), until, range.map(|r| r.1)], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, Option<String>>(7)?,
-                r.get::<_, String>(8)?,
-                r.get::<_, String>(9)?,
-                r.get::<_, Option<String>>(10)?,
-                r.get::<_, i64>(11)?,
-            ))
+            Ok(OpsEvent {
+                student_id: r.get("student_id")?,
+                warning_id: r.get("warning_id")?,
+                category: r.get("category")?,
+                rule: r.get("rule")?,
+                at: r.get("at")?,
+                by: r.get("by")?,
+                action: r.get("action")?,
+                from: r.get("from_status")?,
+                to: r.get("to_status")?,
+                level: r.get("level")?,
+                note: r.get("note")?,
+                seq: r.get("event_id")?,
+            })
         })
         .map_err(crate::warnings::WarningError::from)?;
     for row in rows {
-        let (sid, wid, category, rule, at, by, action, from, to, level, note, seq) =
+        let OpsEvent { student_id: sid, warning_id: wid, category, rule, at, by, action, from, to, level, note, seq } =
             row.map_err(crate::warnings::WarningError::from)?;
         let (source, zh, en) = if action == "intervention" {
             ("intervention", format!("干预（{to}）：预警 {wid}"), format!("intervention ({to}) on warning {wid}"))
