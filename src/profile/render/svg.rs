@@ -121,12 +121,19 @@ pub fn lines(title: (&str, &str), xs: &[String], series: &[Line<'_>], refs: &[(f
     );
     for (i, lab) in xs.iter().enumerate() {
         if i == 0 || i + 1 == xs.len() || xs.len() <= 6 {
+            // Weeks show as MM-DD; terms (2024-2025-1) in full, anchored inside the chart.
+            let text = if lab.len() == 10 { lab.get(5..).unwrap_or(lab) } else { lab.as_str() };
+            let anchor = match i {
+                0 => "start",
+                _ if i + 1 == xs.len() => "end",
+                _ => "middle",
+            };
             let _ = write!(
                 s,
-                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"middle\">{}</text>",
+                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"{anchor}\">{}</text>",
                 x(i),
                 h - 10.0,
-                esc(lab.get(5..).unwrap_or(lab))
+                esc(text)
             );
         }
     }
