@@ -32,6 +32,9 @@ pub enum Error {
     /// Risk models (`radar train`, `radar score`, `radar models`).
     #[error(transparent)]
     Model(#[from] crate::models::ModelError),
+    /// Recommendations (`radar recommend`).
+    #[error(transparent)]
+    Recommend(#[from] crate::recommend::RecommendError),
     /// A setting the user gave is not usable (exit code 2).
     #[error("{what}: {hint}")]
     Config {
@@ -59,6 +62,7 @@ impl Error {
             Error::Refresh(r) => r.is_config(),
             Error::Warning(w) => w.is_config(),
             Error::Model(m) => m.is_config(),
+            Error::Recommend(r) => r.is_config(),
             _ => false,
         }
     }

@@ -14,6 +14,7 @@ mod models_cmd;
 pub mod output;
 mod pipelines_cmd;
 mod progress;
+mod recommend_cmd;
 mod refresh_cmd;
 mod sql_cmd;
 mod warnings_cmd;
@@ -173,5 +174,6 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
         Command::Models(a) => models_cmd::models_cmd(a, &settings).await,
         Command::Typology(a) => analysis_cmd::typology(a, &settings).await,
         Command::Hardship(a) => analysis_cmd::hardship(a, &settings).await,
+        Command::Recommend(a) => recommend_cmd::run(a, &settings).await,
     }
 }

@@ -5,9 +5,10 @@
 use rand::Rng;
 
 use super::calendar::{Term, DAY, HOUR};
-use super::catalog::CLC;
+use super::catalog::{reading_class, CLC};
 use super::people::Degree;
 use super::sim::Sim;
+use super::taste::Taste;
 use super::K;
 
 const TALKS: [&str; 6] = [
@@ -26,7 +27,8 @@ const MEETINGS: [&str; 4] = [
 ];
 
 impl Sim<'_> {
-    /// A loan borrowed at `t`, due in 30 days at 23:59:59, returned later or not yet.
+    /// A loan borrowed at `t`, due in 30 days at 23:59:59, returned later or not yet; its
+    /// class follows the reader's major and interests (see `catalog::reading_class`).
     pub fn loan(&mut self, t: i64) {
         if !self.ok(t) {
             return;
@@ -34,12 +36,19 @@ impl Sim<'_> {
         let due = (t / DAY + 30) * DAY + DAY - 1;
         let back = t + self.rng.random_range(2 * DAY..40 * DAY);
         let returned = (self.chance(0.6) && self.ok(back)).then_some(back);
-        let clc = CLC[(self.s.idx as usize + self.rng.random_range(0..3)) % CLC.len()];
-        let book = self.rng.random_range(1_000_000..3_000_000);
+        // Two of a reader's three classes follow the major, the third is their own.
+        let (c, s) = (self.c, self.s);
+        let theme = self.taste.get_or_insert_with(|| Taste::draw(c, s)).top_theme();
+        let class = &c.people.classes[s.class];
+        let k = reading_class(class.college, class.major, theme, s.idx, self.rng.random_range(0..3));
+        let clc = CLC[k];
+        // The same draw as ever, skewed: a few books of a class are borrowed by many.
+        let u = f64::from(self.rng.random_range(1_000_000..3_000_000) - 1_000_000) / 2_000_000.0;
+        let book = k * 1_000 + (u.powi(3) * 400.0) as usize;
         let form = self.pick_form(40, 10);
         let (cal, sid) = (self.cal(), self.s);
         let r = self.start(K::Loans, "L");
-        r.s(&sid.id).s(&format!("B{book}")).s(clc).ts(cal, t, form).ts(cal, due, form);
+        r.s(&sid.id).s(&format!("B{book:07}")).s(clc).ts(cal, t, form).ts(cal, due, form);
         match returned {
             Some(b) => r.ts(cal, b, form),
             None => r.null(),
@@ -56,8 +65,13 @@ impl Sim<'_> {
         let f = f64::from(self.s.traits.wellbeing(monday + 3));
         let rate = f64::from(self.s.traits.sociability) * 1.2 * f;
         let n = (rate + self.rng.random::<f64>() - 0.5).max(0.0) as usize;
+        let (c, s) = (self.c, self.s);
         for _ in 0..n {
-            let a = &self.c.activities[self.rng.random_range(range.clone())];
+            // The life stream keeps its one draw per participation (so every other kind
+            // stays as it was); which activity is joined comes from the taste stream.
+            let _ = self.rng.random_range(range.clone());
+            let taste = self.taste.get_or_insert_with(|| Taste::draw(c, s));
+            let a = &c.activities[taste.choose(&c.activities, range.clone())];
             if !self.ok(a.start) {
                 continue;
             }

@@ -35,8 +35,10 @@ mod life;
 mod people;
 mod pipeline;
 pub mod rows;
+mod series;
 mod sim;
 mod student;
+mod taste;
 pub mod truth;
 mod write;
 
@@ -156,6 +158,7 @@ pub(crate) enum Stream {
     Life = 3,
     Timetable = 4,
     Dirty = 5,
+    Taste = 6,
 }
 
 /// A ChaCha8 stream keyed by (seed, index, stream): stable across rand versions.
