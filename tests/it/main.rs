@@ -11,6 +11,7 @@ mod interop;
 mod kinds;
 mod models;
 mod oulad;
+mod recommend;
 mod refresh;
 mod replay;
 mod sql_output;
