@@ -43,7 +43,7 @@ pub struct Activity {
 /// only every fourth series keeps meeting. Larger campuses run more sessions of a series
 /// in its week (two league rounds, two club groups): one more per 10,000 students.
 pub fn build(cal: &Calendar, students: u32, seed: u64) -> (Vec<Activity>, Vec<std::ops::Range<usize>>) {
-    let mut rng = seeded(seed, 2, Stream::Campus);
+    let mut rng = seeded(seed, 3, Stream::Campus);
     let copies = 1 + (students / 10_000) as usize;
     // Sessions held before the window: clubs are not new.
     let mut held: Vec<u32> = SERIES.iter().map(|_| rng.random_range(0..30)).collect();

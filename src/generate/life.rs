@@ -58,24 +58,34 @@ impl Sim<'_> {
     /// Activities of the week the student joins: more for sociable students, fewer in distress.
     pub fn participation(&mut self, monday: i32) {
         let w = ((monday - self.c.cal.start) / 7) as usize;
-        let Some(range) = self.c.activity_weeks.get(w).cloned() else { return };
-        if range.is_empty() {
+        let c = self.c;
+        let (Some(old), Some(range)) = (c.legacy_weeks.get(w).cloned(), c.activity_weeks.get(w).cloned()) else {
+            return;
+        };
+        if old.is_empty() || range.is_empty() {
             return;
         }
         let f = f64::from(self.s.traits.wellbeing(monday + 3));
         let rate = f64::from(self.s.traits.sociability) * 1.2 * f;
         let n = (rate + self.rng.random::<f64>() - 0.5).max(0.0) as usize;
-        let (c, s) = (self.c, self.s);
+        let s = self.s;
         for _ in 0..n {
-            // The life stream keeps its one draw per participation (so every other kind
-            // stays as it was); which activity is joined comes from the taste stream.
-            let _ = self.rng.random_range(range.clone());
-            let taste = self.taste.get_or_insert_with(|| Taste::draw(c, s));
-            let a = &c.activities[taste.choose(&c.activities, range.clone())];
-            if !self.ok(a.start) {
+            // The life stream draws exactly what the first generator drew for a
+            // participation (its slot, role and verification, see legacy.rs), so every
+            // other kind stays as it was; which activity is joined comes from the taste
+            // stream.
+            let slot = c.legacy[self.rng.random_range(old.clone())];
+            if !self.ok(slot.0) {
                 continue;
             }
             let r: f64 = self.rng.random();
+            let lucky = (slot.1 + 2 * DAY < c.window.1).then(|| self.chance(0.9));
+            let taste = self.taste.get_or_insert_with(|| Taste::draw(c, s));
+            let a = &c.activities[taste.choose(&c.activities, range.clone())];
+            let lucky = lucky.unwrap_or_else(|| taste.chance(0.9));
+            if !self.ok(a.start) {
+                continue;
+            }
             let role = if r < 0.05 {
                 "organiser"
             } else if r < 0.17 {
@@ -84,10 +94,9 @@ impl Sim<'_> {
                 "participant"
             };
             let hours = if role == "organiser" { a.hours + 10 } else { a.hours };
-            let verified = a.end + 2 * DAY < self.c.window.1 && self.chance(0.9);
-            let (sid, aid) = (self.s, a.id.clone());
+            let verified = a.end + 2 * DAY < c.window.1 && lucky;
             let row = self.start(K::Participation, "PA");
-            row.s(&sid.id).s(&aid).s(role).dec1(hours).s(if verified { "true" } else { "false" });
+            row.s(&s.id).s(&a.id).s(role).dec1(hours).s(if verified { "true" } else { "false" });
         }
     }
 

@@ -91,6 +91,11 @@ impl Taste {
         self.top
     }
 
+    /// A Bernoulli draw from the taste stream.
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.rng.random::<f64>() < p
+    }
+
     /// The activity (index into `acts`) joined from a week's `range` (not empty).
     pub fn choose(&mut self, acts: &[Activity], range: std::ops::Range<usize>) -> usize {
         let total: f64 = range.clone().map(|i| self.weight[acts[i].series]).sum();

@@ -9,14 +9,16 @@
 //! fewer than `holdout + 1` distinct series are skipped and counted. Books: the same with
 //! each reader's latest loans' CLC classes.
 //!
-//! Methods: `item_cf` (what `radar recommend` serves: CF, then the popularity fills),
-//! `popularity` (the most-joined items of the training data the student has not joined:
-//! the baseline), `popularity_college_cohort` (the student's college and cohort first).
+//! Methods: `item_cf` (what `radar recommend` serves: item CF with the college-and-cohort
+//! pseudo-item, then the popularity fills), `item_cf_plain` (the same without the
+//! pseudo-item), `popularity` (the most-joined items of the training data the student has
+//! not joined: the baseline), `popularity_college_cohort` (the student's college and
+//! cohort first, then campus).
 
 use serde::Serialize;
 
 use super::books::Loans;
-use super::cf::{Interactions, ItemCf};
+use super::cf::{CfParams, Interactions, ItemCf};
 use super::people::People;
 use super::ranking::{group_counts, Ranker};
 use super::series::{self, Catalogue};
@@ -98,10 +100,11 @@ pub async fn evaluate(
     let cat = Catalogue::load(&ctx, &tables).await?;
     let triples = series::participations(&ctx, &tables, &cat, &people, cut).await?;
     let acts = Interactions::from_triples(people.len(), cat.names.len(), triples);
-    let mut out = matrix("activities", &acts, &people, &cat.running(cut), opts, holdout, k, cut);
+    let mut out = matrix("activities", &acts, &people, &cat.running(cut), opts.cf, opts.min_group, holdout, k, cut);
     let loans = Loans::load(&ctx, &tables, &people, cut).await?;
     let books = Interactions::from_triples(people.len(), loans.classes.len(), loans.triples);
-    out.extend(matrix("books", &books, &people, &vec![true; books.items], opts, holdout, k, cut));
+    let all = vec![true; books.items];
+    out.extend(matrix("books", &books, &people, &all, opts.book_cf, opts.min_group, holdout, k, cut));
     Ok(out)
 }
 
@@ -111,24 +114,27 @@ fn matrix(
     m: &Interactions,
     people: &People,
     allowed: &[bool],
-    opts: &RecommendOptions,
+    params: CfParams,
+    mg: u32,
     holdout: usize,
     k: usize,
     cut: Micros,
 ) -> Vec<EvalRow> {
     let (train, held) = split(m, holdout, &people.active);
-    let cf = ItemCf::fit(&train, opts.cf);
+    let cf = ItemCf::fit(&train, params, Some(&people.group_keys()));
+    let plain = ItemCf::fit(&train, CfParams { group_weight: 0.0, ..params }, None);
     let campus = train.popularity();
     let groups = group_counts(&train, people);
     let rankers = [
+        ("item_cf", Ranker { cf: Some(&cf), campus: &campus, groups: Some(&groups), allowed, min_group: mg, cut }),
         (
-            "item_cf",
-            Ranker { cf: Some(&cf), campus: &campus, groups: Some(&groups), allowed, min_group: opts.min_group, cut },
+            "item_cf_plain",
+            Ranker { cf: Some(&plain), campus: &campus, groups: Some(&groups), allowed, min_group: mg, cut },
         ),
-        ("popularity", Ranker { cf: None, campus: &campus, groups: None, allowed, min_group: opts.min_group, cut }),
+        ("popularity", Ranker { cf: None, campus: &campus, groups: None, allowed, min_group: mg, cut }),
         (
             "popularity_college_cohort",
-            Ranker { cf: None, campus: &campus, groups: Some(&groups), allowed, min_group: opts.min_group, cut },
+            Ranker { cf: None, campus: &campus, groups: Some(&groups), allowed, min_group: mg, cut },
         ),
     ];
     let evaluated: Vec<usize> = (0..held.len()).filter(|&u| !held[u].is_empty()).collect();

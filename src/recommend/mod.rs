@@ -156,8 +156,10 @@ pub struct RecommendOptions {
     pub activities: usize,
     /// Book classes per student.
     pub books: usize,
-    /// Item-based CF settings.
+    /// Item-based CF settings for activity series.
     pub cf: cf::CfParams,
+    /// Item-based CF settings for book classes.
+    pub book_cf: cf::CfParams,
     /// Fewest students of a college and cohort for an item to count as popular there.
     pub min_group: u32,
     /// Support resources.
@@ -167,7 +169,14 @@ pub struct RecommendOptions {
 impl RecommendOptions {
     /// Defaults with these resources.
     pub fn new(resources: Resources) -> RecommendOptions {
-        RecommendOptions { activities: 10, books: 5, cf: cf::CfParams::default(), min_group: 3, resources }
+        RecommendOptions {
+            activities: 10,
+            books: 5,
+            cf: cf::CfParams::activities(),
+            book_cf: cf::CfParams::books(),
+            min_group: 3,
+            resources,
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::books::{Loans, TopBooks};
-use super::cf::{Interactions, ItemCf};
+use super::cf::{CfParams, Interactions, ItemCf};
 use super::mentor::{self, Story, TermRow};
 use super::people::People;
 use super::resources::OpenWarning;
@@ -33,8 +33,8 @@ pub struct Items {
 }
 
 impl Items {
-    fn fit(names: Vec<String>, m: Interactions, people: &People, opts: &RecommendOptions, allowed: Vec<bool>) -> Items {
-        let cf = ItemCf::fit(&m, opts.cf);
+    fn fit(names: Vec<String>, m: Interactions, people: &People, params: CfParams, allowed: Vec<bool>) -> Items {
+        let cf = ItemCf::fit(&m, params, Some(&people.group_keys()));
         let campus = m.popularity();
         let groups = super::ranking::group_counts(&m, people);
         Items { names, m, cf, campus, groups, allowed }
@@ -89,13 +89,13 @@ impl Model {
         let running = cat.running(cut);
         let next = cat.next_sessions(cut);
         let Catalogue { names, category, .. } = cat;
-        let acts = Items::fit(names, m, &people, opts, running);
+        let acts = Items::fit(names, m, &people, opts.cf, running);
 
         let loans = Loans::load(&ctx, &tables, &people, cut).await?;
         let top_books = loans.top_books();
         let b = Interactions::from_triples(people.len(), loans.classes.len(), loans.triples.clone());
         let all = vec![true; loans.classes.len()];
-        let books = Items::fit(loans.classes, b, &people, opts, all);
+        let books = Items::fit(loans.classes, b, &people, opts.book_cf, all);
 
         let warnings = open_warnings(store, &people, cut)?;
         let terms = mentor::load_terms(&ctx, &tables, &people, as_of).await?;

@@ -104,4 +104,14 @@ impl People {
     pub fn group(&self, u: usize) -> (u32, i32) {
         (self.college[u], self.cohort[u])
     }
+
+    /// Every student's group as one key ([`group_key`]).
+    pub fn group_keys(&self) -> Vec<u64> {
+        (0..self.len()).map(|u| group_key(self.group(u))).collect()
+    }
+}
+
+/// A (college, cohort) group as one number.
+pub fn group_key((college, cohort): (u32, i32)) -> u64 {
+    (u64::from(college) << 32) | u64::from(cohort as u32)
 }

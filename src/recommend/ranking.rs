@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::cf::{by_popularity, Event, Interactions, ItemCf};
-use super::people::People;
+use super::people::{group_key, People};
 use crate::schema::time::Micros;
 
 /// Where a pick came from.
@@ -18,8 +18,8 @@ pub enum Source {
         score: f64,
         /// Score over the student's best CF score.
         relative: f64,
-        /// The student's item that contributed most.
-        because: u32,
+        /// The student's item that contributed most; `None`: only their college and cohort.
+        because: Option<u32>,
     },
     /// Popular in the student's college and cohort: distinct students and their share of
     /// the group's most popular item.
@@ -89,7 +89,7 @@ impl Ranker<'_> {
         }
         let mut out: Vec<Pick> = Vec::with_capacity(n);
         if let Some(cf) = self.cf {
-            let scored = cf.score(row, self.cut, self.allowed);
+            let scored = cf.score(row, self.cut, self.allowed, Some(group_key(group)));
             let best = scored.first().map_or(1.0, |s| s.score);
             for s in scored.into_iter().take(n) {
                 taken[s.item as usize] = true;

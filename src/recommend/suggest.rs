@@ -105,14 +105,19 @@ impl Model {
             let category = self.category.get(item as usize).map_or("", String::as_str);
             let next = self.next.get(item as usize).and_then(Option::as_ref);
             let (mut zh, mut en, score) = match source {
-                Source::Cf { relative, because, .. } => {
-                    let b = a.names.get(because as usize).map_or("", String::as_str);
+                Source::Cf { relative, because: Some(b), .. } => {
+                    let b = a.names.get(b as usize).map_or("", String::as_str);
                     (
                         format!("与你一样参加过“{b}”的同学也常参加“{name}”"),
                         format!("students who joined {b} also joined {name}"),
                         0.5 + 0.3 * relative,
                     )
                 }
+                Source::Cf { relative, because: None, .. } => (
+                    format!("和你同学院同年级、兴趣相近的同学常参加“{name}”"),
+                    format!("students of your college and cohort with interests like yours join {name}"),
+                    0.5 + 0.3 * relative,
+                ),
                 Source::Group { n, relative } => (
                     format!("{college}{cohort}级同学中参加较多的活动（{n}人参加过）"),
                     format!("popular with your college's {cohort} cohort ({n} students joined)"),
@@ -159,21 +164,26 @@ impl Model {
         for Pick { item, source } in picks {
             let class = &b.names[item as usize];
             let because = match source {
-                Source::Cf { because, .. } => Some(because),
+                Source::Cf { because, .. } => because,
                 _ => None,
             };
             let book = self.top_books.get(because, item);
             let eg_zh = book.map(|x| format!("，例如 {}", x.0)).unwrap_or_default();
             let eg_en = book.map(|x| format!(", e.g. {}", x.0)).unwrap_or_default();
             let (mut zh, mut en, score) = match source {
-                Source::Cf { relative, because, .. } => {
-                    let from = b.names.get(because as usize).map_or("", String::as_str);
+                Source::Cf { relative, because: Some(f), .. } => {
+                    let from = b.names.get(f as usize).map_or("", String::as_str);
                     (
                         format!("与你一样借阅过{from}类图书的读者也常借阅{class}类图书{eg_zh}"),
                         format!("readers who borrowed {from} books also borrow {class} books{eg_en}"),
                         0.4 + 0.3 * relative,
                     )
                 }
+                Source::Cf { relative, because: None, .. } => (
+                    format!("和你同学院同年级、阅读兴趣相近的读者常借阅{class}类图书{eg_zh}"),
+                    format!("readers of your college and cohort with interests like yours borrow {class} books{eg_en}"),
+                    0.4 + 0.3 * relative,
+                ),
                 Source::Group { n, relative } => (
                     format!("{college}{cohort}级同学借阅较多的{class}类图书（{n}人借过）{eg_zh}"),
                     format!("{class} books are popular with your college's {cohort} cohort ({n} readers){eg_en}"),
