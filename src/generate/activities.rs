@@ -56,7 +56,7 @@ pub fn build(cal: &Calendar, students: u32, seed: u64) -> (Vec<Activity>, Vec<st
         let mut week = Vec::new();
         for (k, sr) in SERIES.iter().enumerate() {
             let every = sr.every as usize;
-            let meets = (w as usize + k) % every == 0 && (!quiet || k % 4 == 0);
+            let meets = (w as usize + k).is_multiple_of(every) && (!quiet || k.is_multiple_of(4));
             for _ in 0..if meets { copies } else { 0 } {
                 held[k] += 1;
                 week.push(one(&mut rng, monday, k, held[k]));

@@ -140,8 +140,8 @@ impl ItemCf {
         let mut co = vec![0u32; m.items];
         let mut touched: Vec<u32> = Vec::new();
         let mut neighbours = Vec::with_capacity(m.items);
-        for i in 0..m.items {
-            for &u in &users_of[i] {
+        for (i, users) in users_of.iter().enumerate() {
+            for &u in users {
                 for e in &m.rows[u as usize] {
                     let j = e.item as usize;
                     if j != i {

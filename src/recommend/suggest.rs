@@ -43,13 +43,8 @@ fn round4(x: f64) -> f64 {
 impl Model {
     /// Every active student's list, by student id.
     pub fn recommend_all(&self) -> Vec<Recommendation> {
-        let mut out = Vec::new();
-        for u in 0..self.people.len() {
-            if self.people.active[u] {
-                out.extend(self.recommend(u));
-            }
-        }
-        out
+        let active = self.people.active.iter().enumerate().filter(|(_, a)| **a);
+        active.flat_map(|(u, _)| self.recommend(u)).collect()
     }
 
     /// One student's ranked list.
