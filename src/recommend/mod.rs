@@ -141,7 +141,7 @@ pub struct Recommendation {
     pub title_en: String,
     /// A JSON object: the next session, the book, where the resource is, the peer's terms.
     pub detail: Option<String>,
-    /// Ranking score, 0–1 (see [`suggest`]'s bands).
+    /// Ranking score, 0–1 (the bands are in `src/recommend/suggest.rs`).
     pub score: f64,
     /// Why, Chinese.
     pub reason_zh: String,
