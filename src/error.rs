@@ -35,6 +35,9 @@ pub enum Error {
     /// Comprehensive evaluation and community indicators (`radar evaluate students|community`).
     #[error(transparent)]
     Evaluation(#[from] crate::evaluation::EvaluationError),
+    /// Recommendations (`radar recommend`).
+    #[error(transparent)]
+    Recommend(#[from] crate::recommend::RecommendError),
     /// A setting the user gave is not usable (exit code 2).
     #[error("{what}: {hint}")]
     Config {
@@ -63,6 +66,7 @@ impl Error {
             Error::Warning(w) => w.is_config(),
             Error::Model(m) => m.is_config(),
             Error::Evaluation(e) => e.is_config(),
+            Error::Recommend(r) => r.is_config(),
             _ => false,
         }
     }

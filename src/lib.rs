@@ -41,13 +41,19 @@
 //!  evaluation indicators.toml (SQL over the record kinds as of D) → entropy or expert
 //!    │        weights → 德智体美劳 scores and percentiles → student_evaluation,
 //!    │        evaluation_weights; community indicators of guideline items 1.3–2.8
+//!  recommend activity series and library classes by item-based CF, support resources
+//!    │        matched to open warnings (resources.toml), peer mentors from student_term,
+//!    │        cold-start popularity → `recommendations`; leave-latest-out evaluation
 //!    ▼
 //!  cli      `radar ingest | sql | demo | generate | import | refresh | runs | pipelines |
-//!            schedule | warnings | evaluate | train | score | models | typology | hardship`
+//!            schedule | warnings | evaluate | train | score | models | typology | hardship |
+//!            recommend`
 //! ```
 //!
 //! Later stages (profiles, serve) slot in between `warnings` and `cli` and read only from
-//! the store; `warnings` reads the models' `risk_scores` table, not the models module.
+//! the store; `warnings` reads the models' `risk_scores` table, not the models module;
+//! `recommend` reads store tables and the warnings' operational store, and only `cli`
+//! depends on it.
 //!
 //! ## Example
 //!
@@ -79,6 +85,7 @@ pub mod ingest;
 pub mod models;
 pub mod pipeline;
 pub mod profile;
+pub mod recommend;
 pub mod refresh;
 pub mod schema;
 pub mod store;

@@ -67,6 +67,31 @@ pub enum Command {
     Profile(ProfileArgs),
     /// A student's process record (过程记录): staff records, warnings, awards, activities, results.
     Timeline(TimelineArgs),
+    /// Recommend activities, books, support resources and peer mentors to a student (or everyone).
+    Recommend(RecommendArgs),
+}
+
+/// `radar recommend`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["student", "all"])))]
+pub struct RecommendArgs {
+    /// The student (ids only are shown: never names).
+    pub student: Option<String>,
+    /// Compute everyone's recommendations and write the `recommendations` table for D.
+    #[arg(long, conflicts_with = "student")]
+    pub all: bool,
+    /// As-of date D (`YYYY-MM-DD`). Default: the latest successful refresh's, else today by --now.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Suggestions to print.
+    #[arg(short = 'n', long = "top", default_value_t = 10)]
+    pub n: usize,
+    /// Support resource file (default: ./pipelines/recommend/resources.toml when present, else built-in).
+    #[arg(long, env = "RADAR_RESOURCES")]
+    pub resources: Option<PathBuf>,
+    /// Output format (default: table on a terminal, csv otherwise; with --all: a summary).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
 }
 
 /// `radar profile`.
@@ -452,6 +477,21 @@ pub enum EvaluateWhat {
         /// Complete weeks before D.
         #[arg(long, default_value_t = 4)]
         weeks: usize,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+    },
+    /// Hold out each student's latest series (and loans' classes) and score CF against popularity.
+    Recommendations {
+        /// As-of date D (`YYYY-MM-DD`). Default: the latest successful refresh's.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Distinct series (or classes) held out per student.
+        #[arg(long, default_value_t = 2)]
+        holdout: usize,
+        /// List length scored (recall@k, NDCG@k).
+        #[arg(long, default_value_t = 10)]
+        k: usize,
         /// Output format.
         #[arg(long, value_enum)]
         format: Option<OutputFormat>,

@@ -17,6 +17,7 @@ pub mod output;
 mod pipelines_cmd;
 mod profile_cmd;
 mod progress;
+mod recommend_cmd;
 mod refresh_cmd;
 mod sql_cmd;
 mod warnings_cmd;
@@ -178,5 +179,6 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
         Command::Hardship(a) => analysis_cmd::hardship(a, &settings).await,
         Command::Profile(a) => profile_cmd::profile(a, &settings).await,
         Command::Timeline(a) => profile_cmd::timeline(a, &settings).await,
+        Command::Recommend(a) => recommend_cmd::run(a, &settings).await,
     }
 }

@@ -1,6 +1,7 @@
 //! What the nightly refresh derives after features, risk scores and warnings, in data-flow
-//! order: the lifestyle typology, the 德智体美劳 evaluation of the current term, then every
-//! student's profile (which reads them all).
+//! order: the lifestyle typology, the 德智体美劳 evaluation of the current term, the
+//! recommendations (which read the open warnings), then every student's profile (which
+//! reads them all).
 
 use std::time::Instant;
 
@@ -42,6 +43,20 @@ pub(super) async fn products(store: &Store, as_of: &str, s: &Settings) -> Result
         // A campus with no record an indicator reads (yet) is not a failed night either.
         Err(e) if e.is_config() => return Err(Failure::Usage(e.into())),
         Err(e) => eprintln!("radar: evaluation skipped: {e}"),
+    }
+    let t = Instant::now();
+    let resources = crate::recommend::Resources::builtin().map_err(crate::Error::from)?;
+    let opts = crate::recommend::RecommendOptions::new(resources);
+    match crate::recommend::refresh(store, d, s.tz, &opts).await {
+        Ok(r) if !s.quiet => eprintln!(
+            "  recommendations: {} rows for {} students in {:.2} s",
+            r.rows,
+            r.students,
+            t.elapsed().as_secs_f64()
+        ),
+        Ok(_) => {}
+        Err(e) if e.is_config() => return Err(Failure::Usage(e.into())),
+        Err(e) => return Err(Failure::Job(e.into())),
     }
     let t = Instant::now();
     let n = super::profile_cmd::build_all(store, d, s).await?;

@@ -274,6 +274,9 @@ pub(super) async fn evaluate(args: EvaluateArgs, s: &Settings) -> Result<(), Fai
         EvaluateWhat::Hardship { truth, as_of, weeks, format } => {
             super::analysis_cmd::evaluate_hardship(&truth, as_of.as_deref(), weeks, format, s).await
         }
+        EvaluateWhat::Recommendations { as_of, holdout, k, format } => {
+            super::recommend_cmd::evaluate(as_of.as_deref(), holdout, k, format, s).await
+        }
         EvaluateWhat::Warnings { truth, per_rule, rules, format } => {
             let rules = load_rules(rules)?;
             let span = rules

@@ -1,10 +1,15 @@
-//! Second-classroom activities (第二课堂) of the window: a campus-wide list, more in term
-//! time than in vacations, mostly on evenings and weekends.
+//! Second-classroom activities (第二课堂) of the window: every activity is one session of
+//! a recurring series from [`super::series::SERIES`] (a club's weekly meeting, a league
+//! round, a lecture of a series), on evenings and weekends, fewer in vacations.
+//!
+//! Titles are `<series name>（第N期）`, N counting the series' sessions (a club that started
+//! before the window does not start at 1), so the series is recoverable from the title.
 
 use rand::Rng;
 
 use super::calendar::{Calendar, DayKind, Local, DAY, HOUR};
 use super::rows::push_date;
+use super::series::SERIES;
 use super::{seeded, Stream};
 
 /// An activity.
@@ -14,6 +19,8 @@ pub struct Activity {
     pub id: String,
     /// Title.
     pub title: String,
+    /// Index of its series in `SERIES`.
+    pub series: usize,
     /// Category.
     pub category: &'static str,
     /// Dimension (德智体美劳).
@@ -30,34 +37,32 @@ pub struct Activity {
     pub hours: i64,
 }
 
-type Template = (&'static str, &'static str, &'static str, &'static str, &'static str, i64);
-
-const TEMPLATES: [Template; 10] = [
-    ("volunteer", "moral", "社区志愿服务", "校青年志愿者协会", "学生社区服务站", 30),
-    ("club", "aesthetic", "社团活动日", "校学生会", "大学生活动中心", 20),
-    ("sports", "physical", "院系篮球联赛", "体育部", "东区篮球场", 20),
-    ("arts", "aesthetic", "校园歌手大赛", "校团委", "大学生活动中心", 25),
-    ("labour", "labour", "社区农园劳动实践", "学生社区管理中心", "社区农园", 30),
-    ("academic", "intellectual", "学术讲座", "科研处", "学术报告厅", 15),
-    ("party", "moral", "党课学习", "校党委组织部", "党员之家", 20),
-    ("ideological", "moral", "主题班会", "学生工作部", "社区活动室", 10),
-    ("career", "intellectual", "职业生涯规划讲座", "就业指导中心", "一站式服务大厅", 15),
-    ("volunteer", "labour", "校园环境志愿清洁", "校青年志愿者协会", "西区湖畔", 25),
-];
-
 /// The activities of the window, in start order, and the index range of each week.
+///
+/// A series meets in the weeks where `(week + its phase) % every == 0`; in vacation weeks
+/// only every fourth series keeps meeting. Larger campuses run more sessions of a series
+/// in its week (two league rounds, two club groups): one more per 10,000 students.
 pub fn build(cal: &Calendar, students: u32, seed: u64) -> (Vec<Activity>, Vec<std::ops::Range<usize>>) {
-    let mut rng = seeded(seed, 2, Stream::Campus);
-    let per_week = (students / 300).max(4) as usize;
+    let mut rng = seeded(seed, 3, Stream::Campus);
+    let copies = 1 + (students / 10_000) as usize;
+    // Sessions held before the window: clubs are not new.
+    let mut held: Vec<u32> = SERIES.iter().map(|_| rng.random_range(0..30)).collect();
     let mut all = Vec::new();
     let mut weeks = Vec::new();
     for w in 0..cal.weeks as i32 {
         let first = all.len();
         let monday = cal.start + 7 * w;
         let quiet = cal.kind(monday) == DayKind::Vacation;
-        let n = if quiet { per_week / 4 + 1 } else { per_week };
-        let mut week: Vec<Activity> = (0..n).map(|_| one(&mut rng, monday)).collect();
-        week.sort_by_key(|a| a.start);
+        let mut week = Vec::new();
+        for (k, sr) in SERIES.iter().enumerate() {
+            let every = sr.every as usize;
+            let meets = (w as usize + k).is_multiple_of(every) && (!quiet || k.is_multiple_of(4));
+            for _ in 0..if meets { copies } else { 0 } {
+                held[k] += 1;
+                week.push(one(&mut rng, monday, k, held[k]));
+            }
+        }
+        week.sort_by_key(|a| (a.start, a.series));
         for a in &mut week {
             let mut date = String::new();
             push_date(&mut date, monday);
@@ -69,20 +74,21 @@ pub fn build(cal: &Calendar, students: u32, seed: u64) -> (Vec<Activity>, Vec<st
     (all, weeks)
 }
 
-fn one(rng: &mut impl Rng, monday: i32) -> Activity {
-    let t = TEMPLATES[rng.random_range(0..TEMPLATES.len())];
+fn one(rng: &mut impl Rng, monday: i32, k: usize, n: u32) -> Activity {
+    let t = &SERIES[k];
     let d = rng.random_range(0..7);
     let hour = if d >= 5 { [9, 14, 15][rng.random_range(0..3)] } else { [15, 16, 19, 19][rng.random_range(0..4)] };
     let start = i64::from(monday + d) * DAY + hour * HOUR + 30 * 60 * rng.random_range(0..2);
     Activity {
         id: String::new(),
-        title: format!("{}（第{}期）", t.2, rng.random_range(1..40)),
-        category: t.0,
-        dimension: t.1,
-        organiser: t.3,
+        title: format!("{}（第{}期）", t.name, n),
+        series: k,
+        category: t.category,
+        dimension: t.dimension,
+        organiser: t.organiser,
         start,
-        end: start + t.5 * 360,
-        location: t.4,
-        hours: t.5,
+        end: start + t.hours * 360,
+        location: t.location,
+        hours: t.hours,
     }
 }

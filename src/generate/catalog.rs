@@ -151,8 +151,43 @@ pub const PROVINCES: &[(&str, u32)] = &[
 pub const CANTEENS: &[(&str, &str)] = &[("CT1", "一食堂"), ("CT2", "二食堂"), ("CT3", "清真餐厅"), ("CT4", "风味餐厅")];
 /// Campus gates.
 pub const GATES: &[&str] = &["GATE-N", "GATE-S", "GATE-E"];
-/// Chinese Library Classification classes.
-pub const CLC: &[&str] = &["TP", "O", "TN", "F", "H", "I", "K", "D", "G", "B", "Q", "J"];
+/// Chinese Library Classification classes (top level, T split into its main subclasses).
+pub const CLC: &[&str] = &[
+    "TP", "O", "TN", "F", "H", "I", "K", "D", "G", "B", "Q", "J", "TU", "TH", "TB", "TQ", "U", "C", "R", "E", "X", "N",
+];
+
+/// The two CLC classes (indices into [`CLC`]) a major reads most, by college then major.
+const MAJOR_CLASSES: &[&[(usize, usize)]] = &[
+    &[(0, 1), (0, 2), (0, 9)],  // 计算机: TP+O, TP+TN, TP+B
+    &[(3, 1), (3, 17), (3, 7)], // 经管: F+O, F+C, F+D
+    &[(4, 5), (4, 5), (4, 6)],  // 外国语: H+I, H+I, H+K
+    &[(2, 1), (2, 0)],          // 电子信息: TN+O, TN+TP
+    &[(13, 14), (16, 13)],      // 机械: TH+TB, U+TH
+    &[(5, 6), (8, 5)],          // 文新: I+K, G+I
+    &[(1, 0), (1, 17)],         // 数统: O+TP, O+C
+    &[(7, 17)],                 // 法学: D+C
+    &[(15, 1), (14, 15)],       // 化材: TQ+O, TB+TQ
+    &[(12, 1), (12, 11)],       // 土木: TU+O, TU+J
+    &[(11, 8), (11, 12)],       // 艺术: J+G, J+TU
+    &[(10, 18), (10, 15)],      // 生命: Q+R, Q+TQ
+];
+
+/// Classes (indices into [`CLC`]) a reader's own interest falls in, per interest theme
+/// (tech, arts, sports, service, career, language — see `series::THEMES`).
+const THEME_CLASSES: [[usize; 3]; 6] = [[21, 0, 19], [11, 5, 9], [8, 18, 16], [7, 20, 17], [3, 17, 7], [4, 6, 5]];
+
+/// The CLC class (index into [`CLC`]) of a loan: `pick` 0 and 1 are the major's two
+/// classes, 2 the reader's own interest, which follows their strongest activity theme
+/// (so reading and activities share a taste, as they do).
+pub fn reading_class(college: usize, major: usize, theme: usize, student: u32, pick: usize) -> usize {
+    let pairs = MAJOR_CLASSES.get(college).copied().unwrap_or(&[]);
+    match (pairs.get(major), pick) {
+        (Some(p), 0) => p.0,
+        (Some(p), 1) => p.1,
+        _ => THEME_CLASSES[theme % THEME_CLASSES.len()][student as usize % 3],
+    }
+}
+
 /// LMS activity types with weights.
 pub const LMS_TYPES: &[(&str, u32)] =
     &[("resource", 30), ("video", 25), ("quiz", 12), ("forum", 8), ("homepage", 15), ("assignment", 10)];

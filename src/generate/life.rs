@@ -5,9 +5,10 @@
 use rand::Rng;
 
 use super::calendar::{Term, DAY, HOUR};
-use super::catalog::CLC;
+use super::catalog::{reading_class, CLC};
 use super::people::Degree;
 use super::sim::Sim;
+use super::taste::Taste;
 use super::K;
 
 const TALKS: [&str; 6] = [
@@ -26,7 +27,8 @@ const MEETINGS: [&str; 4] = [
 ];
 
 impl Sim<'_> {
-    /// A loan borrowed at `t`, due in 30 days at 23:59:59, returned later or not yet.
+    /// A loan borrowed at `t`, due in 30 days at 23:59:59, returned later or not yet; its
+    /// class follows the reader's major and interests (see `catalog::reading_class`).
     pub fn loan(&mut self, t: i64) {
         if !self.ok(t) {
             return;
@@ -34,12 +36,19 @@ impl Sim<'_> {
         let due = (t / DAY + 30) * DAY + DAY - 1;
         let back = t + self.rng.random_range(2 * DAY..40 * DAY);
         let returned = (self.chance(0.6) && self.ok(back)).then_some(back);
-        let clc = CLC[(self.s.idx as usize + self.rng.random_range(0..3)) % CLC.len()];
-        let book = self.rng.random_range(1_000_000..3_000_000);
+        // Two of a reader's three classes follow the major, the third is their own.
+        let (c, s) = (self.c, self.s);
+        let theme = self.taste.get_or_insert_with(|| Taste::draw(c, s)).top_theme();
+        let class = &c.people.classes[s.class];
+        let k = reading_class(class.college, class.major, theme, s.idx, self.rng.random_range(0..3));
+        let clc = CLC[k];
+        // The same draw as ever, skewed: a few books of a class are borrowed by many.
+        let u = f64::from(self.rng.random_range(1_000_000..3_000_000) - 1_000_000) / 2_000_000.0;
+        let book = k * 1_000 + (u.powi(3) * 400.0) as usize;
         let form = self.pick_form(40, 10);
         let (cal, sid) = (self.cal(), self.s);
         let r = self.start(K::Loans, "L");
-        r.s(&sid.id).s(&format!("B{book}")).s(clc).ts(cal, t, form).ts(cal, due, form);
+        r.s(&sid.id).s(&format!("B{book:07}")).s(clc).ts(cal, t, form).ts(cal, due, form);
         match returned {
             Some(b) => r.ts(cal, b, form),
             None => r.null(),
@@ -49,19 +58,34 @@ impl Sim<'_> {
     /// Activities of the week the student joins: more for sociable students, fewer in distress.
     pub fn participation(&mut self, monday: i32) {
         let w = ((monday - self.c.cal.start) / 7) as usize;
-        let Some(range) = self.c.activity_weeks.get(w).cloned() else { return };
-        if range.is_empty() {
+        let c = self.c;
+        let (Some(old), Some(range)) = (c.legacy_weeks.get(w).cloned(), c.activity_weeks.get(w).cloned()) else {
+            return;
+        };
+        if old.is_empty() || range.is_empty() {
             return;
         }
         let f = f64::from(self.s.traits.wellbeing(monday + 3));
         let rate = f64::from(self.s.traits.sociability) * 1.2 * f;
         let n = (rate + self.rng.random::<f64>() - 0.5).max(0.0) as usize;
+        let s = self.s;
         for _ in 0..n {
-            let a = &self.c.activities[self.rng.random_range(range.clone())];
-            if !self.ok(a.start) {
+            // The life stream draws exactly what the first generator drew for a
+            // participation (its slot, role and verification, see legacy.rs), so every
+            // other kind stays as it was; which activity is joined comes from the taste
+            // stream.
+            let slot = c.legacy[self.rng.random_range(old.clone())];
+            if !self.ok(slot.0) {
                 continue;
             }
             let r: f64 = self.rng.random();
+            let lucky = (slot.1 + 2 * DAY < c.window.1).then(|| self.chance(0.9));
+            let taste = self.taste.get_or_insert_with(|| Taste::draw(c, s));
+            let a = &c.activities[taste.choose(&c.activities, range.clone())];
+            let lucky = lucky.unwrap_or_else(|| taste.chance(0.9));
+            if !self.ok(a.start) {
+                continue;
+            }
             let role = if r < 0.05 {
                 "organiser"
             } else if r < 0.17 {
@@ -70,10 +94,9 @@ impl Sim<'_> {
                 "participant"
             };
             let hours = if role == "organiser" { a.hours + 10 } else { a.hours };
-            let verified = a.end + 2 * DAY < self.c.window.1 && self.chance(0.9);
-            let (sid, aid) = (self.s, a.id.clone());
+            let verified = a.end + 2 * DAY < c.window.1 && lucky;
             let row = self.start(K::Participation, "PA");
-            row.s(&sid.id).s(&aid).s(role).dec1(hours).s(if verified { "true" } else { "false" });
+            row.s(&s.id).s(&a.id).s(role).dec1(hours).s(if verified { "true" } else { "false" });
         }
     }
 

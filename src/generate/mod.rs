@@ -31,12 +31,15 @@ mod dims;
 mod dirty;
 mod encode;
 mod evening;
+mod legacy;
 mod life;
 mod people;
 mod pipeline;
 pub mod rows;
+mod series;
 mod sim;
 mod student;
+mod taste;
 pub mod truth;
 mod write;
 
@@ -156,6 +159,7 @@ pub(crate) enum Stream {
     Life = 3,
     Timetable = 4,
     Dirty = 5,
+    Taste = 6,
 }
 
 /// A ChaCha8 stream keyed by (seed, index, stream): stable across rand versions.
@@ -186,6 +190,9 @@ pub(crate) struct Campus {
     cur: courses::Curriculum,
     activities: Vec<activities::Activity>,
     activity_weeks: Vec<std::ops::Range<usize>>,
+    /// The first generator's activity slots, replayed for the life stream's draws.
+    legacy: Vec<(Local, Local)>,
+    legacy_weeks: Vec<std::ops::Range<usize>>,
     roles: Roles,
 }
 
@@ -202,6 +209,7 @@ impl Campus {
         }
         cur.plan(&people.classes, &terms, o.seed);
         let (activities, activity_weeks) = activities::build(&cal, o.students, o.seed);
+        let (legacy, legacy_weeks) = legacy::schedule(&cal, o.students, o.seed);
         let roles = roles(&people);
         Campus {
             seed: o.seed,
@@ -211,6 +219,8 @@ impl Campus {
             cur,
             activities,
             activity_weeks,
+            legacy,
+            legacy_weeks,
             roles,
         }
     }

@@ -58,12 +58,15 @@ pub struct Sim<'a> {
     pub term: Option<super::calendar::Term>,
     /// Its courses (class curriculum plus elective).
     pub courses: Vec<usize>,
+    /// Activity tastes, drawn when first needed.
+    pub taste: Option<super::taste::Taste>,
 }
 
 impl<'a> Sim<'a> {
     /// A fresh simulation of `s`.
     pub fn new(c: &'a Campus, s: &'a Student, rng: ChaCha8Rng, out: &'a mut Out) -> Sim<'a> {
-        let mut sim = Sim { c, s, rng, out, n: [0; 16], balance: 0, net_busy: 0, term: None, courses: Vec::new() };
+        let mut sim =
+            Sim { c, s, rng, out, n: [0; 16], balance: 0, net_busy: 0, term: None, courses: Vec::new(), taste: None };
         sim.balance = sim.rng.random_range(2_000..30_000);
         sim
     }

@@ -13,6 +13,7 @@ mod kinds;
 mod models;
 mod oulad;
 mod profile;
+mod recommend;
 mod refresh;
 mod replay;
 mod sql_output;

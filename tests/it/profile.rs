@@ -195,6 +195,9 @@ fn the_nightly_build_is_a_point_read_equal_to_an_on_the_fly_build_and_reruns_cha
     // The nightly refresh evaluated the term before building the profile.
     assert_eq!(served["evaluation"]["term"], "2025-2026-1", "{}", served["evaluation"]);
     assert_eq!(served["evaluation"]["dimensions"].as_array().map(Vec::len), Some(5));
+    // ... and the recommendations, each with its reason.
+    let recs = served["recommendations"].as_array().expect("recommendations");
+    assert!(!recs.is_empty() && recs.iter().all(|r| r["reason_zh"] != "" && r["reason_en"] != ""), "{recs:?}");
     // The Delta copy holds every active student, masked.
     assert_eq!(s.count("SELECT count(*) FROM student_profiles"), 2);
     assert_eq!(s.count("SELECT count(*) FROM student_profiles WHERE profile LIKE '%张三丰%'"), 0);
