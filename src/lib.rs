@@ -45,13 +45,19 @@
 //!    │        matched to open warnings (resources.toml), peer mentors from student_term,
 //!    │        cold-start popularity → `recommendations`; leave-latest-out evaluation
 //!    ▼
+//!  profile  one-click profiles as of D from the published tables (features, evaluation,
+//!    │        typology, recommendations) and ops.sqlite (warnings, lifecycle) → masked
+//!    │        by viewer + audit_log; profiles.sqlite (point reads) + student_profiles;
+//!    │        the process record (timeline); text / json / html with inline SVG charts
+//!    ▼
 //!  cli      `radar ingest | sql | demo | generate | import | refresh | runs | pipelines |
 //!            schedule | warnings | evaluate | train | score | models | typology | hardship |
-//!            recommend`
+//!            recommend | profile | timeline`
 //! ```
 //!
-//! Later stages (profiles, serve) slot in between `warnings` and `cli` and read only from
-//! the store; `warnings` reads the models' `risk_scores` table, not the models module;
+//! The web service will slot in between `profile` and `cli` and read only from the store;
+//! `profile` reads the tables of `evaluation` and `recommend`, not the modules;
+//! `warnings` reads the models' `risk_scores` table, not the models module;
 //! `recommend` reads store tables and the warnings' operational store, and only `cli`
 //! depends on it.
 //!
