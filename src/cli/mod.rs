@@ -136,8 +136,18 @@ fn report(e: anyhow::Error, code: u8) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// Whether the reader of stdout went away (`radar … | head`): a normal end, not an error.
+/// The CSV writer hands the pipe's error back wrapped in an `Other` io error.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    use std::io::ErrorKind::BrokenPipe;
+    let csv_pipe = |c: &csv::Error| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe);
+    e.chain().any(|c| {
+        c.downcast_ref::<csv::Error>().is_some_and(csv_pipe)
+            || c.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                io.kind() == BrokenPipe
+                    || io.get_ref().and_then(|i| i.downcast_ref::<csv::Error>()).is_some_and(csv_pipe)
+            })
+    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {

@@ -86,3 +86,24 @@ fn an_empty_result_still_has_its_csv_header() {
     let rows = s.sql("SELECT student_id, name FROM students WHERE student_id = 'nobody'");
     assert_eq!(rows, vec![vec!["student_id".to_string(), "name".to_string()]]);
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    use std::io::Read;
+    let s = store_with_cards();
+    for format in ["csv", "json", "table"] {
+        let mut child = s
+            .cmd(NOW)
+            .args(["sql", "SELECT value FROM generate_series(1, 2000000)", "--format", format])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut first = [0u8; 64];
+        child.stdout.take().expect("stdout").read_exact(&mut first).expect("read");
+        // The pipe closes here, as `| head` would close it.
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.is_empty(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
