@@ -62,13 +62,15 @@ fn floats(v: impl IntoIterator<Item = Option<f64>>) -> ArrayRef {
     Arc::new(Float64Array::from(v.into_iter().map(|x| x.map(r3)).collect::<Vec<_>>()))
 }
 
-fn batch(cols: Vec<(&str, ArrayRef)>) -> Result<RecordBatch, Failure> {
+/// A batch of named, nullable columns for output.
+pub(super) fn batch(cols: Vec<(&str, ArrayRef)>) -> Result<RecordBatch, Failure> {
     let fields: Vec<Field> = cols.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), true)).collect();
     Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols.into_iter().map(|(_, a)| a).collect())
         .context("formatting")?)
 }
 
-fn emit(b: &RecordBatch, format: OutputFormat, s: &Settings) -> Result<(), Failure> {
+/// Writes one batch to stdout in `format`.
+pub(super) fn emit(b: &RecordBatch, format: OutputFormat, s: &Settings) -> Result<(), Failure> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     write_batches(&mut out, std::slice::from_ref(b), format, s.tz).context("writing output")?;
     out.flush().context("writing output")?;

@@ -45,7 +45,7 @@ pub(super) async fn products(store: &Store, as_of: &str, s: &Settings) -> Result
         Err(e) => eprintln!("radar: evaluation skipped: {e}"),
     }
     let t = Instant::now();
-    let resources = crate::recommend::Resources::builtin().map_err(crate::Error::from)?;
+    let resources = crate::recommend::Resources::resolve(None).map_err(crate::Error::from)?;
     let opts = crate::recommend::RecommendOptions::new(resources);
     match crate::recommend::refresh(store, d, s.tz, &opts).await {
         Ok(r) if !s.quiet => eprintln!(

@@ -1,46 +1,19 @@
 //! `radar recommend` and `radar evaluate recommendations`. Lists go to stdout in the
 //! usual formats; summaries and timings to stderr. Ids only, never names.
 
-use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::Context;
-use arrow::array::{ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray, UInt64Array};
-use arrow::datatypes::{Field, Schema};
+use arrow::array::{ArrayRef, Date32Array, Float64Array, Int64Array, StringArray, UInt64Array};
 
+use super::analysis_cmd::{batch, emit};
 use super::args::{OutputFormat, RecommendArgs};
-use super::output::write_batches;
 use super::{default_format, usage, Failure, Settings};
 use crate::recommend::{self, table, RecommendError, RecommendOptions, Resources};
 use crate::store::Store;
 
 fn fail(e: RecommendError) -> Failure {
     crate::Error::from(e).into()
-}
-
-/// The resource file: `--resources`, else ./pipelines/recommend/resources.toml when
-/// present, else the built-in copy.
-fn load_resources(given: Option<PathBuf>) -> Result<Resources, Failure> {
-    let local = PathBuf::from("pipelines/recommend/resources.toml");
-    match given.or_else(|| local.is_file().then_some(local)) {
-        Some(p) => Resources::from_file(&p).map_err(fail),
-        None => Resources::builtin().map_err(fail),
-    }
-}
-
-fn batch(cols: Vec<(&str, ArrayRef)>) -> Result<RecordBatch, Failure> {
-    let fields: Vec<Field> = cols.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), true)).collect();
-    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols.into_iter().map(|(_, a)| a).collect())
-        .context("formatting")?)
-}
-
-fn emit(b: &RecordBatch, format: OutputFormat, s: &Settings) -> Result<(), Failure> {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    write_batches(&mut out, std::slice::from_ref(b), format, s.tz).context("writing output")?;
-    out.flush().context("writing output")?;
-    Ok(())
 }
 
 fn strings(v: Vec<String>) -> ArrayRef {
@@ -53,7 +26,7 @@ pub(super) async fn run(a: RecommendArgs, s: &Settings) -> Result<(), Failure> {
         return Err(usage("-n 0 lists nothing", "use -n 1 or more"));
     }
     let t0 = Instant::now();
-    let opts = RecommendOptions::new(load_resources(a.resources)?);
+    let opts = RecommendOptions::new(Resources::resolve(a.resources.as_deref()).map_err(fail)?);
     let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
     let as_of = recommend::resolve_as_of(&store, a.as_of.as_deref(), s.now, s.tz).map_err(fail)?;
     if a.all {

@@ -116,11 +116,7 @@ pub fn resolve_as_of(store: &Store, given: Option<&str>, now: Micros, tz: chrono
             hint: "use YYYY-MM-DD".into(),
         });
     }
-    let published = store.published()?;
-    if let Some(d) = parse_date(&published.as_of) {
-        return Ok(date_to_days(d));
-    }
-    Ok(crate::refresh::as_of_date(None, now, tz))
+    Ok(crate::refresh::published_as_of(store, now, tz)?)
 }
 
 /// The active students and a window of their weekly features.

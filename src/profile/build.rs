@@ -53,22 +53,89 @@ pub const LIFE: [(&str, &str, &str, &str, f64); 8] = [
     ("library_visits", "图书馆到访", "library visits", "visits/week", 1.0),
 ];
 
+type Life = (&'static str, &'static str, &'static str, &'static str, f64);
+
+/// What every chunk of one build shares, read once: the store snapshot (session and
+/// table names), the record kinds the campus sends, and the weekly window with its
+/// measures and cohort medians (the same for every chunk).
+pub struct Snapshot {
+    ctx: SessionContext,
+    tables: HashSet<String>,
+    sent: HashSet<&'static str>,
+    weeks: Vec<String>,
+    life: Vec<&'static Life>,
+    medians: HashMap<(i64, String), Vec<Option<f64>>>,
+}
+
+impl Snapshot {
+    /// Opens the store as of `as_of` (days since epoch).
+    pub async fn new(store: &Store, as_of: i32) -> Result<Snapshot, ProfileError> {
+        let ctx = store.session().await?;
+        let tables: HashSet<String> = store.table_names().into_iter().collect();
+        if !tables.contains("students") {
+            return Err(ProfileError::NoData("the store has no students: ingest first".into()));
+        }
+        let sent = sources::sent(&ctx, &tables).await?;
+        let weeks: Vec<String> =
+            crate::models::analysis::window_weeks(as_of, WEEKS).iter().map(|w| days_to_date(*w).to_string()).collect();
+        let mut snap = Snapshot { ctx, tables, sent, weeks, life: Vec::new(), medians: HashMap::new() };
+        if snap.tables.contains("student_week") {
+            let schema = snap.ctx.table("student_week").await?.schema().clone();
+            snap.life = LIFE.iter().filter(|m| schema.field_with_unqualified_name(m.0).is_ok()).collect();
+            snap.medians = snap.cohort_medians().await?;
+        }
+        Ok(snap)
+    }
+
+    fn window(&self) -> (String, String) {
+        (self.weeks.first().cloned().unwrap_or_default(), self.weeks.last().cloned().unwrap_or_default())
+    }
+
+    /// Each life measure's median per (cohort, week) of the window.
+    async fn cohort_medians(&self) -> Result<HashMap<(i64, String), Vec<Option<f64>>>, ProfileError> {
+        let (first, last) = self.window();
+        let meds: String = self.life.iter().map(|m| format!(", median(CAST(w.{0} AS DOUBLE)) AS {0}", m.0)).collect();
+        let sql = format!(
+            "SELECT CAST(s.cohort AS BIGINT) AS cohort, CAST(w.week_start AS VARCHAR) AS week{meds} \
+             FROM student_week w JOIN students s ON s.student_id = w.student_id \
+             WHERE w.week_start BETWEEN DATE '{first}' AND DATE '{last}' GROUP BY 1, 2"
+        );
+        let mut r = query(&self.ctx, &sql).await?;
+        let mut by = HashMap::new();
+        for i in 0..r.len {
+            let c = (r.i(i, "cohort")?.unwrap_or_default(), r.text(i, "week")?);
+            let mut v = Vec::with_capacity(self.life.len());
+            for m in &self.life {
+                v.push(r.f(i, m.0)?.map(|x| x * m.4));
+            }
+            by.insert(c, v);
+        }
+        Ok(by)
+    }
+}
+
 /// Builds the profiles of `scope` as of `as_of` (days since epoch), with every personal
 /// field filled in: mask with [`super::access`] before showing or storing them for SQL.
 pub async fn build(store: &Store, as_of: i32, tz: Tz, scope: &Scope) -> Result<Vec<Profile>, ProfileError> {
-    let ctx = store.session().await?;
-    let tables: HashSet<String> = store.table_names().into_iter().collect();
-    if !tables.contains("students") {
-        return Err(ProfileError::NoData("the store has no students: ingest first".into()));
-    }
-    let mut profiles = basics(&ctx, as_of, scope).await?;
+    build_in(store, &Snapshot::new(store, as_of).await?, as_of, tz, scope).await
+}
+
+/// [`build`] on an opened snapshot.
+pub async fn build_in(
+    store: &Store,
+    snap: &Snapshot,
+    as_of: i32,
+    tz: Tz,
+    scope: &Scope,
+) -> Result<Vec<Profile>, ProfileError> {
+    let mut profiles = basics(&snap.ctx, as_of, scope).await?;
     if let Scope::One(id) = scope {
         if profiles.is_empty() {
             return Err(ProfileError::UnknownStudent(id.clone()));
         }
     }
     let index: HashMap<String, usize> = profiles.iter().enumerate().map(|(i, p)| (p.student_id.clone(), i)).collect();
-    let ctx_ = Ctx { ctx: &ctx, tables: &tables, as_of, scope, index: &index };
+    let ctx_ = Ctx { snap, ctx: &snap.ctx, as_of, scope, index: &index };
     ctx_.terms(&mut profiles).await?;
     ctx_.weeks(&mut profiles).await?;
     ctx_.evaluation(&mut profiles).await?;
@@ -76,12 +143,12 @@ pub async fn build(store: &Store, as_of: i32, tz: Tz, scope: &Scope) -> Result<V
     ctx_.recommendations(&mut profiles).await?;
     warnings(store, scope, tz, &index, &mut profiles)?;
     let until = LocalClock::new(tz).midnight(as_of);
-    for (id, events) in timeline::collect(store, &ctx, &tables, scope, until, until, tz).await? {
+    for (id, events) in timeline::collect(store, &snap.ctx, &snap.tables, scope, until, until, tz).await? {
         if let Some(&i) = index.get(&id) {
             profiles[i].timeline = events;
         }
     }
-    sources::fill(&ctx, &tables, as_of, tz, scope, &index, &mut profiles).await?;
+    sources::fill(&snap.ctx, &snap.sent, as_of, tz, scope, &index, &mut profiles).await?;
     Ok(profiles)
 }
 
@@ -144,8 +211,8 @@ async fn basics(ctx: &SessionContext, as_of: i32, scope: &Scope) -> Result<Vec<P
 }
 
 struct Ctx<'a> {
+    snap: &'a Snapshot,
     ctx: &'a SessionContext,
-    tables: &'a HashSet<String>,
     as_of: i32,
     scope: &'a Scope,
     index: &'a HashMap<String, usize>,
@@ -153,7 +220,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn has(&self, t: &str) -> bool {
-        self.tables.contains(t)
+        self.snap.tables.contains(t)
     }
 
     async fn terms(&self, p: &mut [Profile]) -> Result<(), ProfileError> {
@@ -191,13 +258,9 @@ impl Ctx<'_> {
         if !self.has("student_week") {
             return Ok(());
         }
-        let weeks = crate::models::analysis::window_weeks(self.as_of, WEEKS);
-        let names: Vec<String> = weeks.iter().map(|w| days_to_date(*w).to_string()).collect();
-        let schema = self.ctx.table("student_week").await?.schema().clone();
-        let have: Vec<_> = LIFE.iter().filter(|m| schema.field_with_unqualified_name(m.0).is_ok()).collect();
+        let (names, have) = (&self.snap.weeks, &self.snap.life);
         let cols: String = have.iter().map(|m| format!(", w.{}", m.0)).collect();
-        let first = names.first().cloned().unwrap_or_default();
-        let last = names.last().cloned().unwrap_or_default();
+        let (first, last) = self.snap.window();
         let sql = format!(
             "SELECT w.student_id, CAST(w.week_start AS VARCHAR) AS week, w.attendance_rate{cols} FROM student_week w \
              WHERE w.week_start BETWEEN DATE '{first}' AND DATE '{last}' AND {}",
@@ -234,17 +297,18 @@ impl Ctx<'_> {
                 m.latest_week = m.values.iter().rposition(Option::is_some).map(|w| names[w].clone());
             }
         }
-        self.baselines(p, &have, &first, &last).await?;
-        self.cohort_medians(p, &have, &first, &last).await
+        for prof in p.iter_mut() {
+            let cohort = prof.basic.cohort;
+            for (k, m) in prof.life.measures.iter_mut().enumerate() {
+                let Some(w) = &m.latest_week else { continue };
+                let medians = self.snap.medians.get(&(cohort, w.clone()));
+                m.cohort_median = medians.and_then(|v| v.get(k).copied().flatten());
+            }
+        }
+        self.baselines(p, have, &first, &last).await
     }
 
-    async fn baselines(
-        &self,
-        p: &mut [Profile],
-        have: &[&(&str, &str, &str, &str, f64)],
-        first: &str,
-        last: &str,
-    ) -> Result<(), ProfileError> {
+    async fn baselines(&self, p: &mut [Profile], have: &[&Life], first: &str, last: &str) -> Result<(), ProfileError> {
         if !self.has("student_week_baseline") {
             return Ok(());
         }
@@ -268,39 +332,6 @@ impl Ctx<'_> {
             m.baseline = r.f(i, "baseline_mean")?.map(|v| v * have[k].4);
             m.baseline_z = r.f(i, "baseline_z")?;
             m.cohort_pct = r.f(i, "cohort_pct")?;
-        }
-        Ok(())
-    }
-
-    async fn cohort_medians(
-        &self,
-        p: &mut [Profile],
-        have: &[&(&str, &str, &str, &str, f64)],
-        first: &str,
-        last: &str,
-    ) -> Result<(), ProfileError> {
-        let meds: String = have.iter().map(|m| format!(", median(CAST(w.{0} AS DOUBLE)) AS {0}", m.0)).collect();
-        let sql = format!(
-            "SELECT CAST(s.cohort AS BIGINT) AS cohort, CAST(w.week_start AS VARCHAR) AS week{meds} \
-             FROM student_week w JOIN students s ON s.student_id = w.student_id \
-             WHERE w.week_start BETWEEN DATE '{first}' AND DATE '{last}' GROUP BY 1, 2"
-        );
-        let mut r = query(self.ctx, &sql).await?;
-        let mut by: HashMap<(i64, String), Vec<Option<f64>>> = HashMap::new();
-        for i in 0..r.len {
-            let c = (r.i(i, "cohort")?.unwrap_or_default(), r.text(i, "week")?);
-            let mut v = Vec::with_capacity(have.len());
-            for m in have {
-                v.push(r.f(i, m.0)?.map(|x| x * m.4));
-            }
-            by.insert(c, v);
-        }
-        for prof in p.iter_mut() {
-            let cohort = prof.basic.cohort;
-            for (k, m) in prof.life.measures.iter_mut().enumerate() {
-                let Some(w) = &m.latest_week else { continue };
-                m.cohort_median = by.get(&(cohort, w.clone())).and_then(|v| v.get(k).copied().flatten());
-            }
         }
         Ok(())
     }
@@ -445,10 +476,11 @@ pub async fn all_ids(store: &Store) -> Result<Vec<String>, ProfileError> {
 /// (see [`super::serving::Publisher`]); returns how many.
 pub async fn build_and_publish(store: &Store, as_of: i32, tz: Tz, chunk: usize) -> Result<usize, ProfileError> {
     let ids = all_ids(store).await?;
+    let snap = Snapshot::new(store, as_of).await?;
     let mut out = super::serving::Publisher::begin(store, as_of)?;
     for part in ids.chunks(chunk.max(1)) {
         let (Some(lo), Some(hi)) = (part.first(), part.last()) else { continue };
-        let profiles = build(store, as_of, tz, &Scope::Range(lo.clone(), hi.clone())).await?;
+        let profiles = build_in(store, &snap, as_of, tz, &Scope::Range(lo.clone(), hi.clone())).await?;
         out.add(&profiles)?;
     }
     out.finish(store).await

@@ -29,10 +29,21 @@ pub const EVENT_KINDS: [(&str, &str, bool); 12] = [
     ("awards", "", false),
 ];
 
-/// Fills [`Profile::sources`].
+/// The event kinds the campus sends: a table with at least one row.
+pub async fn sent(ctx: &SessionContext, tables: &HashSet<String>) -> Result<HashSet<&'static str>, ProfileError> {
+    let mut out = HashSet::new();
+    for (kind, _, _) in EVENT_KINDS {
+        if tables.contains(kind) && query(ctx, &format!("SELECT 1 AS x FROM {kind} LIMIT 1")).await?.len > 0 {
+            out.insert(kind);
+        }
+    }
+    Ok(out)
+}
+
+/// Fills [`Profile::sources`]; `sent` from [`sent`].
 pub async fn fill(
     ctx: &SessionContext,
-    tables: &HashSet<String>,
+    sent: &HashSet<&'static str>,
     as_of: i32,
     tz: Tz,
     scope: &Scope,
@@ -43,8 +54,7 @@ pub async fn fill(
     let (hi, lo) = (clock.midnight(as_of), clock.midnight(as_of - 28));
     let who = scope.sql("student_id");
     for (kind, col, recent) in EVENT_KINDS {
-        let sent = tables.contains(kind) && query(ctx, &format!("SELECT 1 AS x FROM {kind} LIMIT 1")).await?.len > 0;
-        if !sent {
+        if !sent.contains(kind) {
             for prof in p.iter_mut() {
                 prof.sources.not_sent.push(kind.into());
             }

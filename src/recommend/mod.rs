@@ -220,10 +220,7 @@ pub fn resolve_as_of(
             hint: "use YYYY-MM-DD".into(),
         });
     }
-    if let Some(d) = parse_date(&store.published()?.as_of) {
-        return Ok(date_to_days(d));
-    }
-    Ok(crate::refresh::as_of_date(None, now, tz))
+    Ok(crate::refresh::published_as_of(store, now, tz)?)
 }
 
 /// Computes the recommendations of every active student as of D (days since epoch) and

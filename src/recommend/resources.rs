@@ -130,6 +130,17 @@ impl Resources {
         Resources::parse(BUILTIN, "built-in resources.toml")
     }
 
+    /// The resources a run uses: `given`, else ./pipelines/recommend/resources.toml when
+    /// it exists (an analyst's edit), else the built-in file — the same for the command
+    /// and the nightly refresh.
+    pub fn resolve(given: Option<&Path>) -> Result<Resources, RecommendError> {
+        let local = Path::new("pipelines/recommend/resources.toml");
+        match given.or_else(|| local.is_file().then_some(local)) {
+            Some(p) => Resources::from_file(p),
+            None => Resources::builtin(),
+        }
+    }
+
     /// A file given by the user.
     pub fn from_file(path: &Path) -> Result<Resources, RecommendError> {
         let text = std::fs::read_to_string(path).map_err(|e| bad(&path.display().to_string(), e.to_string()))?;

@@ -132,6 +132,15 @@ pub fn as_of_date(given: Option<NaiveDate>, now: Micros, tz: Tz) -> i32 {
     }
 }
 
+/// The as-of date a reader of the derived tables uses by default: the latest published
+/// refresh's, else the local date of `now`.
+pub fn published_as_of(store: &Store, now: Micros, tz: Tz) -> Result<i32, StoreError> {
+    match crate::schema::time::parse_date(&store.published()?.as_of) {
+        Some(d) => Ok(date_to_days(d)),
+        None => Ok(as_of_date(None, now, tz)),
+    }
+}
+
 /// Runs a refresh.
 pub async fn refresh(
     store: &Store,
