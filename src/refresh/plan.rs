@@ -4,16 +4,17 @@
 //! the end of W − 1), on the data set's span (for `no_trace_days`) and on whether the
 //! student has rows around W (rows run from a student's first to last week). So the
 //! first week to redo is the earliest of:
-//! - the week of the day before the earliest newly visible record of a weekly kind (new
-//!   Delta files since the last run, plus records in [previous as-of, D)); the day before
+//! - the week of the day before the earliest newly visible record of a weekly kind (Delta
+//!   files added or removed since the last run, so that a state kind's rewritten rows count
+//!   in their old and new versions, plus records in [previous as-of, D)); the day before
 //!   because a return at Monday 01:00 is a late night of the previous week;
 //! - the week where the span changed;
 //! - for every student with new records, the week after their last published week (the
 //!   weeks in between become zero rows).
 //!
 //! Anything this reasoning does not cover forces a full run: no previous publish, another
-//! pipeline, an earlier as-of date, a changed dimension table, rewritten event files, or
-//! derived tables changed since the publish (a failed run).
+//! pipeline, an earlier as-of date, a changed dimension table, removed data files that are
+//! no longer on disk, or derived tables changed since the publish (a failed run).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -141,10 +142,17 @@ pub async fn plan(i: &PlanInput<'_>) -> Result<Plan, RefreshError> {
             None => BTreeSet::new(),
         };
         let now: BTreeSet<String> = cur.get_file_uris().map_err(store_err(kind))?.collect();
-        if before.difference(&now).next().is_some() {
-            return Ok(Plan::Full(format!("stored rows of `{kind}` were rewritten")));
+        // Rows that appeared, vanished or changed since the publish all sit in the files
+        // added or removed since (a state kind's upsert rewrites the files of the keys it
+        // changes), so both sets bound the weeks to redo. Removed files stay on disk
+        // (the store never vacuums); if one is gone all the same, recompute everything.
+        let removed: Vec<String> = before.difference(&now).cloned().collect();
+        if !removed.iter().all(|u| local_file_exists(u)) {
+            return Ok(Plan::Full(format!("stored rows of `{kind}` were rewritten and an old file is gone")));
         }
-        new_files.insert(kind.clone(), now.difference(&before).cloned().collect());
+        let mut touched: Vec<String> = now.difference(&before).cloned().collect();
+        touched.extend(removed);
+        new_files.insert(kind.clone(), touched);
     }
 
     let mut clock = LocalClock::new(i.tz);
@@ -195,6 +203,15 @@ pub async fn plan(i: &PlanInput<'_>) -> Result<Plan, RefreshError> {
         since = since.min(gap_bound(i, &first_new, since).await?);
     }
     Ok(Plan::Incremental { since })
+}
+
+/// Whether a data file named as `get_file_uris` names them (a plain path for a local
+/// table, else a URL) is still there.
+fn local_file_exists(uri: &str) -> bool {
+    match url::Url::parse(uri) {
+        Ok(u) => u.to_file_path().is_ok_and(|p| p.exists()),
+        Err(_) => std::path::Path::new(uri).exists(),
+    }
 }
 
 fn store_err(kind: &str) -> impl Fn(deltalake::DeltaTableError) -> RefreshError + '_ {

@@ -167,7 +167,7 @@ static NETWORK_SESSIONS: KindSpec = KindSpec {
 
 static LIBRARY_LOANS: KindSpec = KindSpec {
     name: "library_loans",
-    mode: Mode::Event,
+    mode: Mode::UpsertEvent,
     key: &["loan_id"],
     end_after: &[("borrowed_at", "returned_at")],
     columns: &[
@@ -230,7 +230,7 @@ static COURSEWORK: KindSpec = KindSpec {
 
 static GRADES: KindSpec = KindSpec {
     name: "grades",
-    mode: Mode::Event,
+    mode: Mode::UpsertEvent,
     key: &["student_id", "course_id", "term", "attempt"],
     end_after: &[],
     columns: &[
@@ -246,7 +246,7 @@ static GRADES: KindSpec = KindSpec {
 
 static PARTICIPATION: KindSpec = KindSpec {
     name: "participation",
-    mode: Mode::Event,
+    mode: Mode::UpsertEvent,
     key: &["participation_id"],
     end_after: &[],
     columns: &[

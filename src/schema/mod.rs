@@ -88,7 +88,8 @@ pub enum Mode {
     Dimension,
     /// Append-only; the key is the idempotency key and a repeat is a duplicate.
     Event,
-    /// An event kind whose rows replace the stored row with the same key (coursework).
+    /// A state kind: an event kind whose rows replace the stored row with the same key
+    /// (coursework, library loans, grades, participation).
     UpsertEvent,
 }
 

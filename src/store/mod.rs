@@ -3,6 +3,7 @@
 //! Delta commit, so readers (DataFusion here; Spark, DuckDB, Polars elsewhere) always see
 //! a consistent snapshot.
 
+mod files;
 mod keys;
 mod publish;
 mod query;
@@ -18,6 +19,7 @@ use deltalake::writer::{DeltaWriter, RecordBatchWriter};
 use deltalake::{DeltaTable, DeltaTableError};
 use url::Url;
 
+pub use files::{DataFile, NewFiles, Rewritten, FILE_ROWS};
 pub use keys::{batch_key_hashes, hash_key, KeyHash, KeySet};
 pub use publish::Published;
 pub use query::{collect_stream, register, text_column};
@@ -39,6 +41,9 @@ pub enum StoreError {
     /// Arrow compute failed (a bug when it happens on stored data).
     #[error("arrow: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    /// A stored data file could not be read.
+    #[error("parquet: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
     /// The store directory is unusable.
     #[error("store {}: {reason}", path.display())]
     Location {

@@ -17,5 +17,6 @@ mod recommend;
 mod refresh;
 mod replay;
 mod sql_output;
+mod state_kinds;
 mod util;
 mod warnings;
