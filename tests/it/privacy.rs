@@ -473,6 +473,12 @@ fn every_value_of_every_output_follows_the_grants_table_for_every_role() {
 /// Rows of `audit_log` matching `filter`: actor, action, subject, students, detail.
 pub fn audit_rows(s: &TestStore, filter: &str) -> Vec<Vec<String>> {
     let db = rusqlite::Connection::open(s.path().join("ops.sqlite")).expect("ops");
+    let exists: i64 = db
+        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'audit_log'", [], |r| r.get(0))
+        .expect("sqlite_master");
+    if exists == 0 {
+        return Vec::new();
+    }
     let sql = format!(
         "SELECT actor, action, subject, CAST(students AS TEXT), detail FROM audit_log WHERE {filter} ORDER BY seq"
     );
