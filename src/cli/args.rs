@@ -92,6 +92,10 @@ pub struct RecommendArgs {
     /// Output format (default: table on a terminal, csv otherwise; with --all: a summary).
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
+    /// Staff id of the viewer: peer mentors and reasons naming a screening warning are
+    /// shown only to the roles that may see them, and the view is audited.
+    #[arg(long = "as", value_name = "STAFF_ID", conflicts_with = "all")]
+    pub viewer: Option<String>,
 }
 
 /// `radar profile`.
@@ -329,6 +333,9 @@ pub struct WarningsArgs {
     /// Add the students' names (authorised staff only: names are personal data).
     #[arg(long)]
     pub with_names: bool,
+    /// Staff id of the person listing or exporting, for the audit log (default: the OS user).
+    #[arg(long = "as", value_name = "STAFF_ID")]
+    pub viewer: Option<String>,
     /// Output format (default: table on a terminal, csv otherwise).
     #[arg(long, value_enum)]
     pub format: Option<WarningsFormat>,
@@ -372,6 +379,9 @@ pub enum WarningsAction {
         /// Output format.
         #[arg(long, value_enum)]
         format: Option<OutputFormat>,
+        /// Staff id of the viewer, for the audit log (default: the OS user).
+        #[arg(long = "as", value_name = "STAFF_ID")]
+        viewer: Option<String>,
     },
     /// Evaluate the rules as of the last published refresh (the refresh does this itself).
     Raise {
@@ -415,9 +425,12 @@ pub struct TransitionArgs {
     /// Staff id of the person acting.
     #[arg(long)]
     pub by: String,
-    /// A note (kept in the operational store, never logged).
-    #[arg(long)]
+    /// A note (kept in the operational store, never logged); `-` reads it from stdin.
+    #[arg(long, allow_hyphen_values = true)]
     pub note: Option<String>,
+    /// Read the note from this file (keeps it out of the shell's history).
+    #[arg(long, value_name = "PATH", conflicts_with = "note")]
+    pub note_file: Option<PathBuf>,
 }
 
 /// `radar warnings log`.
@@ -431,9 +444,12 @@ pub struct LogArgs {
     /// Staff id.
     #[arg(long)]
     pub by: String,
-    /// What happened.
-    #[arg(long)]
-    pub note: String,
+    /// What happened; `-` reads it from stdin.
+    #[arg(long, allow_hyphen_values = true, required_unless_present = "note_file")]
+    pub note: Option<String>,
+    /// Read what happened from this file (keeps it out of the shell's history).
+    #[arg(long, value_name = "PATH", conflicts_with = "note")]
+    pub note_file: Option<PathBuf>,
 }
 
 /// `radar evaluate`.

@@ -13,6 +13,7 @@ mod import_cmd;
 mod ingest_cmd;
 mod models_cmd;
 mod nightly;
+mod note;
 pub mod output;
 mod pipelines_cmd;
 mod profile_cmd;

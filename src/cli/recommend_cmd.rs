@@ -9,8 +9,10 @@ use arrow::array::{ArrayRef, Date32Array, Float64Array, Int64Array, StringArray,
 use super::analysis_cmd::{batch, emit};
 use super::args::{OutputFormat, RecommendArgs};
 use super::{default_format, usage, Failure, Settings};
+use crate::profile::{self, access, ProfileError};
 use crate::recommend::{self, table, RecommendError, RecommendOptions, Resources};
 use crate::store::Store;
+use crate::warnings::db::{Filter, OpsDb, OPEN};
 
 fn fail(e: RecommendError) -> Failure {
     crate::Error::from(e).into()
@@ -76,6 +78,7 @@ pub(super) async fn run(a: RecommendArgs, s: &Settings) -> Result<(), Failure> {
         Some(rows) => (rows, "the recommendations table"),
         None => (recommend::for_student(&store, &id, as_of, s.tz, &opts).await.map_err(fail)?, "computed now"),
     };
+    let rows = for_viewer(&store, &id, a.viewer.as_deref(), rows, s).await?;
     let rows: Vec<_> = rows.into_iter().take(a.n).collect();
     let b = batch(vec![
         ("student_id", strings(rows.iter().map(|r| r.student_id.clone()).collect())),
@@ -99,6 +102,68 @@ pub(super) async fn run(a: RecommendArgs, s: &Settings) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// The rows `viewer` (none = anonymous) may see, re-ranked 1..n, through the same grants
+/// as the profile ([`access`]); a named viewer's look is audited.
+async fn for_viewer(
+    store: &Store,
+    id: &str,
+    viewer: Option<&str>,
+    rows: Vec<recommend::Recommendation>,
+    s: &Settings,
+) -> Result<Vec<recommend::Recommendation>, Failure> {
+    let pfail = |e: ProfileError| if e.is_config() { Failure::Usage(e.into()) } else { Failure::Job(e.into()) };
+    let basics = profile::build::basics_only(store, id).await.map_err(pfail)?;
+    let v = match viewer {
+        Some(staff) => Some(access::viewer(store, staff).await.map_err(pfail)?),
+        None => None,
+    };
+    let g = access::grants(v.as_ref(), &basics);
+    // Reading must not create ops.sqlite; an audited view writes to it anyway.
+    let db = match OpsDb::exists(store.root()) || v.is_some() {
+        true => Some(OpsDb::open(store.root()).map_err(crate::Error::from)?),
+        false => None,
+    };
+    let f = Filter {
+        statuses: OPEN.iter().map(|x| x.to_string()).collect(),
+        student: Some(id.into()),
+        ..Filter::default()
+    };
+    let hidden: Vec<String> = match &db {
+        Some(db) if !g.psych => {
+            let open = db.list(&f).map_err(crate::Error::from)?;
+            open.into_iter().filter(|w| crate::warnings::draws_on_screening(&w.evidence)).map(|w| w.rule).collect()
+        }
+        _ => Vec::new(),
+    };
+    let mut docs: Vec<profile::doc::Recommendation> = rows
+        .iter()
+        .map(|r| profile::doc::Recommendation {
+            rank: r.rank,
+            kind: r.kind.name().to_string(),
+            reason_zh: r.reason_zh.clone(),
+            reason_en: r.reason_en.clone(),
+            ..Default::default()
+        })
+        .collect();
+    access::recommendation_reasons(&mut docs, &hidden);
+    let mut out = Vec::with_capacity(rows.len());
+    for (mut r, d) in rows.into_iter().zip(docs) {
+        if r.kind.name() == "mentor" && !g.peers {
+            continue;
+        }
+        r.reason_zh = d.reason_zh;
+        r.reason_en = d.reason_en;
+        r.rank = out.len() as i64 + 1;
+        out.push(r);
+    }
+    if let (Some(v), Some(db)) = (&v, &db) {
+        let detail = serde_json::json!({ "shown": g.fields(), "rows": out.len() });
+        crate::warnings::audit::record_with(db, s.now, &v.staff_id, "recommend.view", id, 1, &detail)
+            .map_err(crate::Error::from)?;
+    }
+    Ok(out)
 }
 
 /// `radar evaluate recommendations`.

@@ -17,7 +17,7 @@ use super::{default_format, usage, Failure, Settings};
 use crate::store::{collect_stream, Store};
 use crate::warnings::db::{Action, Filter, OpsDb, INTERVENTIONS, OPEN, STATUSES};
 use crate::warnings::rules::{Check, CATEGORIES, LEVELS};
-use crate::warnings::{export, WarningError};
+use crate::warnings::{audit, export, WarningError};
 
 fn w(e: WarningError) -> Failure {
     crate::Error::from(e).into()
@@ -62,13 +62,14 @@ pub(super) async fn run(args: WarningsArgs, s: &Settings) -> Result<(), Failure>
             let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
             check_staff(&store, &l.by).await?;
             let mut db = OpsDb::open(store.root()).map_err(w)?;
-            let id = db.log_intervention(&l.id, &l.kind, &l.by, &l.note, s.now).map_err(w)?;
+            let note = super::note::read(l.note.as_deref(), l.note_file.as_deref())?.unwrap_or_default();
+            let id = db.log_intervention(&l.id, &l.kind, &l.by, &note, s.now).map_err(w)?;
             if !s.quiet {
                 eprintln!("logged {} ({}) on warning {}", id, l.kind, l.id);
             }
             Ok(())
         }
-        Some(WarningsAction::Show { id, format }) => show(&id, format, s),
+        Some(WarningsAction::Show { id, format, viewer }) => show(&id, format, viewer.as_deref(), s).await,
     }
 }
 
@@ -92,8 +93,9 @@ async fn check_staff(store: &Store, by: &str) -> Result<(), Failure> {
 async fn transition(t: super::args::TransitionArgs, action: Action, s: &Settings) -> Result<(), Failure> {
     let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
     check_staff(&store, &t.by).await?;
+    let note = super::note::read(t.note.as_deref(), t.note_file.as_deref())?;
     let mut db = OpsDb::open(store.root()).map_err(w)?;
-    let row = db.transition(&t.id, action, &t.by, t.note.as_deref(), s.now).map_err(w)?;
+    let row = db.transition(&t.id, action, &t.by, note.as_deref(), s.now).map_err(w)?;
     if !s.quiet {
         eprintln!("warning {} is now {}", row.warning_id, row.status);
     }
@@ -137,6 +139,36 @@ async fn names(store: &Store) -> Result<HashMap<String, String>, Failure> {
     Ok(out)
 }
 
+/// One audit row per listing: a table on the terminal is `warnings.list`, anything else
+/// (csv, json, ndjson, xlsx, to a file or a pipe) is `warnings.export`; ids, the filter
+/// and the number of students only.
+fn list_audit(
+    db: &OpsDb,
+    a: &WarningsArgs,
+    f: &Filter,
+    format: WarningsFormat,
+    rows: &[crate::warnings::db::WarningRow],
+    s: &Settings,
+) -> Result<(), Failure> {
+    let export = format != WarningsFormat::Table || a.output.is_some();
+    let action = if export { "warnings.export" } else { "warnings.list" };
+    let students: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.student_id.as_str()).collect();
+    let filter = serde_json::json!({
+        "counsellor": f.counsellor, "college": f.college, "level": f.level, "category": f.category,
+        "student": f.student, "statuses": f.statuses, "today": a.today,
+    });
+    let subject = f.student.clone().or_else(|| f.counsellor.clone()).unwrap_or_default();
+    let detail = serde_json::json!({
+        "format": format!("{format:?}").to_lowercase(),
+        "to": if a.output.is_some() { "file" } else { "stdout" },
+        "with_names": a.with_names,
+        "warnings": rows.len(),
+        "filter": filter,
+    });
+    audit::record_with(db, s.now, &audit::actor(a.viewer.as_deref()), action, &subject, students.len() as u64, &detail)
+        .map_err(w)
+}
+
 async fn list(a: WarningsArgs, s: &Settings) -> Result<(), Failure> {
     if let Some(l) = &a.level {
         if !LEVELS.contains(&l.as_str()) {
@@ -163,6 +195,9 @@ async fn list(a: WarningsArgs, s: &Settings) -> Result<(), Failure> {
         student: a.student.clone(),
         raised_at,
     };
+    if let Some(v) = &a.viewer {
+        check_staff(&store, v).await?;
+    }
     let rows = db.list(&f).map_err(w)?;
     let names = if a.with_names { Some(names(&store).await?) } else { None };
     let format = a.format.unwrap_or(if std::io::stdout().is_terminal() && a.output.is_none() {
@@ -170,16 +205,12 @@ async fn list(a: WarningsArgs, s: &Settings) -> Result<(), Failure> {
     } else {
         WarningsFormat::Csv
     });
+    if format == WarningsFormat::Xlsx && a.output.is_none() && std::io::stdout().is_terminal() {
+        return Err(usage("xlsx is binary and stdout is a terminal", "add --output FILE.xlsx or redirect stdout"));
+    }
+    list_audit(&db, &a, &f, format, &rows, s)?;
     let bytes = match format {
-        WarningsFormat::Xlsx => {
-            if a.output.is_none() && std::io::stdout().is_terminal() {
-                return Err(usage(
-                    "xlsx is binary and stdout is a terminal",
-                    "add --output FILE.xlsx or redirect stdout",
-                ));
-            }
-            export::xlsx(&rows, names.as_ref(), s.tz).map_err(w)?
-        }
+        WarningsFormat::Xlsx => export::xlsx(&rows, names.as_ref(), s.tz).map_err(w)?,
         other => {
             let batch = export::batch(&rows, names.as_ref()).map_err(w)?;
             let of = match other {
@@ -207,9 +238,15 @@ async fn list(a: WarningsArgs, s: &Settings) -> Result<(), Failure> {
     Ok(())
 }
 
-fn show(id: &str, format: Option<OutputFormat>, s: &Settings) -> Result<(), Failure> {
+async fn show(id: &str, format: Option<OutputFormat>, viewer: Option<&str>, s: &Settings) -> Result<(), Failure> {
+    if let Some(v) = viewer {
+        check_staff(&Store::open_existing(&s.store).map_err(crate::Error::from)?, v).await?;
+    }
     let db = OpsDb::open(&s.store).map_err(w)?;
     let row = db.get(id).map_err(w)?.ok_or_else(|| w(WarningError::NotFound(id.to_string())))?;
+    // Audited before anything is printed: a disclosure is never unrecorded.
+    let detail = serde_json::json!({ "student": row.student_id });
+    audit::record_with(&db, s.now, &audit::actor(viewer), "warnings.show", id, 1, &detail).map_err(w)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let batch = export::batch(std::slice::from_ref(&row), None).map_err(w)?;
     write_batches(&mut out, &[batch], default_format(format), s.tz).context("writing output")?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::files::{Encoding, InputFile};
 use super::record::Record;
-use super::source::{has_personal, is_personal, map_header, open_bytes, ByteCounter};
+use super::source::{is_blanked, map_header, open_bytes, ByteCounter};
 use super::IngestError;
 use crate::schema::KindSpec;
 
@@ -19,8 +19,6 @@ pub struct CsvSource {
     encoding: Encoding,
     /// Contract column → header position.
     map: Vec<Option<usize>>,
-    /// Header position → contract column.
-    inverse: Vec<Option<usize>>,
     width: usize,
     extra: Vec<String>,
     record: csv::ByteRecord,
@@ -47,12 +45,6 @@ impl CsvSource {
             header.push(s);
         }
         let (map, extra) = map_header(f.kind, &header, &f.path)?;
-        let mut inverse = vec![None; header.len()];
-        for (ci, pos) in map.iter().enumerate() {
-            if let Some(p) = pos {
-                inverse[*p] = Some(ci);
-            }
-        }
         Ok(CsvSource {
             kind: f.kind,
             path: f.path.clone(),
@@ -60,7 +52,6 @@ impl CsvSource {
             gzip: f.gzip,
             encoding,
             map,
-            inverse,
             width: header.len(),
             extra,
             record: csv::ByteRecord::new(),
@@ -156,40 +147,42 @@ impl CsvSource {
 
     /// What `raw` needs to know of this file's header.
     pub fn raw_format(&self) -> CsvRaw {
-        CsvRaw { kind: self.kind, inverse: self.inverse.clone(), width: self.width }
+        CsvRaw { kind: self.kind, map: self.map.clone(), width: self.width }
     }
 }
 
-/// Writes a CSV record's `raw`: the fields re-serialised with personal data blanked.
+/// Writes a CSV record's `raw`: the contract's columns, in contract order, re-serialised
+/// as one CSV line, with personal, protected and sensitive columns blanked. Columns the
+/// contract does not list (a phone number, an ID card number) are never copied.
 #[derive(Debug, Clone)]
 pub struct CsvRaw {
     kind: &'static KindSpec,
-    inverse: Vec<Option<usize>>,
+    /// Contract column → header position.
+    map: Vec<Option<usize>>,
     width: usize,
 }
 
 impl CsvRaw {
-    /// Fills `rec.raw`. A row whose fields cannot be matched to the header keeps nothing
-    /// when the kind holds personal data: a shifted field could carry a name into `raw`.
+    /// Fills `rec.raw`. A row whose field count differs from the header's keeps nothing:
+    /// its fields cannot be matched to columns, so any of them could be a shifted name or
+    /// an extra column. Its entry's line number points at it in the file.
     pub fn fill(&self, rec: &mut Record) {
-        if rec.bad.is_some() && rec.phys.len() != self.width && has_personal(self.kind) {
-            rec.raw.clear();
+        rec.raw.clear();
+        if rec.phys.len() != self.width {
             return;
         }
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-        let fields: Vec<&str> = rec
-            .phys
+        let fields: Vec<&str> = self
+            .map
             .iter()
             .enumerate()
-            .map(|(pos, (s, e))| {
-                let personal = self.inverse.get(pos).copied().flatten().is_some_and(|ci| is_personal(self.kind, ci));
-                if personal {
-                    ""
-                } else {
-                    rec.buf.get(*s as usize..*e as usize).unwrap_or("")
+            .map(|(ci, pos)| match pos {
+                Some(p) if !is_blanked(self.kind, ci) => {
+                    rec.phys.get(*p).and_then(|(s, e)| rec.buf.get(*s as usize..*e as usize)).unwrap_or("")
                 }
+                _ => "",
             })
             .collect();
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
         let _ = w.write_record(&fields);
         let mut out = w.into_inner().unwrap_or_default();
         if out.last() == Some(&b'\n') {

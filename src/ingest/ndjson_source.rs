@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 
 use super::files::{Encoding, InputFile};
 use super::record::Record;
-use super::source::{fill_raw_json, has_personal, open_bytes, ByteCounter};
+use super::source::{fill_raw_json, open_bytes, ByteCounter};
 use super::IngestError;
 use crate::schema::KindSpec;
 
@@ -95,11 +95,11 @@ impl NdjsonSource {
     }
 }
 
-/// The line as read, or with personal data blanked when the kind has any.
+/// The contract keys of the line as a JSON object, sensitive ones blanked. A line that is
+/// not a JSON object (or does not decode) has no keys to trust, so it keeps nothing: its
+/// entry's line number points at it in the file.
 pub fn fill_raw(kind: &KindSpec, rec: &mut Record) {
-    if !has_personal(kind) {
-        rec.raw = rec.text.clone();
-    } else if rec.bad.is_some() {
+    if rec.bad.is_some() {
         rec.raw.clear();
     } else {
         fill_raw_json(rec, kind);

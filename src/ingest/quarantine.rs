@@ -3,7 +3,9 @@
 //!
 //! Rows set aside only because their student is unknown also go to `quarantine_replay`
 //! with every cell (personal data included, so that table is as restricted as the data
-//! tables) for `radar ingest --replay-quarantine`; `quarantine.raw` never holds personal data.
+//! tables, but never a column the contract does not list) for `radar ingest
+//! --replay-quarantine`; `quarantine.raw` keeps only the contract's columns, with personal,
+//! protected and sensitive ones blanked (see `Sensitivity::blanked_in_raw`).
 
 use std::collections::HashMap;
 use std::sync::Arc;

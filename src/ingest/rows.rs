@@ -118,7 +118,8 @@ impl Rows for ReplayRows {
     }
 }
 
-/// Every cell as a JSON object of strings (for the replay queue).
+/// Every contract cell as a JSON object of strings (for the replay queue); columns the
+/// contract does not list were never read into `rec`, so they cannot reach it.
 pub fn payload(rec: &Record, kind: &KindSpec) -> String {
     let map: serde_json::Map<String, serde_json::Value> = kind
         .columns

@@ -14,7 +14,7 @@ use super::ndjson_source::NdjsonSource;
 use super::parquet_source::ParquetSource;
 use super::record::Record;
 use super::IngestError;
-use crate::schema::{KindSpec, Sensitivity};
+use crate::schema::KindSpec;
 
 /// Counts bytes read from the file on disk, for progress bars.
 pub struct Counting<R> {
@@ -93,12 +93,13 @@ impl Source {
     }
 }
 
-/// Writes a record's `raw`: the original text with personal-data columns blanked.
+/// Writes a record's `raw`: the contract's columns of the original, in contract order,
+/// with personal, protected and sensitive columns blanked and extra columns left out.
 #[derive(Debug, Clone)]
 pub enum RawFormat {
     /// CSV fields re-serialised.
     Csv(CsvRaw),
-    /// The NDJSON line.
+    /// The NDJSON line's contract keys, as a JSON object.
     Ndjson(&'static KindSpec),
     /// A JSON object of the cells (Parquet, replay).
     Json(&'static KindSpec),
@@ -115,22 +116,20 @@ impl RawFormat {
     }
 }
 
-/// Whether contract column `i` of `kind` is personal data.
-pub fn is_personal(kind: &KindSpec, i: usize) -> bool {
-    kind.columns.get(i).is_some_and(|c| c.sensitivity == Sensitivity::Personal)
+/// Whether quarantine `raw` blanks contract column `i` of `kind` (personal, protected or
+/// sensitive, see [`crate::schema::Sensitivity::blanked_in_raw`]).
+pub fn is_blanked(kind: &KindSpec, i: usize) -> bool {
+    kind.columns.get(i).is_some_and(|c| c.sensitivity.blanked_in_raw())
 }
 
-/// Whether the kind has any personal-data column.
-pub fn has_personal(kind: &KindSpec) -> bool {
-    kind.columns.iter().any(|c| c.sensitivity == Sensitivity::Personal)
-}
-
-/// `raw` as a JSON object of the contract columns, personal data blanked.
+/// `raw` as a JSON object of the contract columns only, in contract order, with blanked
+/// columns as `""` and absent ones as `null`: a column the contract does not list (a
+/// phone number, an ID card number) is never copied.
 pub fn fill_raw_json(rec: &mut Record, kind: &KindSpec) {
     let mut map = serde_json::Map::new();
     for (i, c) in kind.columns.iter().enumerate() {
         let v = match rec.cell(i) {
-            _ if is_personal(kind, i) => serde_json::Value::String(String::new()),
+            _ if is_blanked(kind, i) => serde_json::Value::String(String::new()),
             Some(t) => serde_json::Value::String(t.to_string()),
             None => serde_json::Value::Null,
         };

@@ -1,22 +1,31 @@
-//! Who may see which personal fields of a profile, and the audit log of disclosures.
+//! Who may see what of a student, decided in one place for every rendering (profile
+//! JSON, text and html, the timeline, recommendations, the masked `student_profiles`
+//! table), and the audit of each disclosure.
 //!
 //! Without a viewer (`--as`) every personal field is masked: the name keeps its first
 //! character (`张**`), room, political status, aid level, home province and staff notes
 //! are withheld. A named staff member sees what the role needs for this student:
 //!
-//! | viewer | name | room | political / aid / home | staff notes | screening band |
-//! |---|---|---|---|---|---|
-//! | the student's counsellor | ✓ | ✓ | ✓ | ✓ | ✓ |
-//! | psychologist | ✓ | ✓ | | ✓ | ✓ |
-//! | the student's mentor | ✓ | | | | |
-//! | leader / party secretary of the student's college, career advisor | ✓ | | | | |
-//! | any other staff | | | | | |
+//! | viewer | name | room | political / aid / home | staff notes | psych | peer mentors |
+//! |---|---|---|---|---|---|---|
+//! | the student's counsellor | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ |
+//! | psychologist | ✓ | ✓ | | ✓ | ✓ | |
+//! | the student's mentor | ✓ | | | | | ✓ |
+//! | leader / party secretary of the student's college, career advisor | ✓ | | | | | |
+//! | any other staff | | | | | | |
+//!
+//! *psych* covers health data: screening bands (timeline notes), warnings drawn from a
+//! screening (their level, rule and reasons, in the warning list and in the timeline's
+//! titles), psychological consultations (kind, title and who held them), and
+//! recommendation reasons that name such a warning. Without it these read as a neutral
+//! "details restricted". *peer mentors*: the peer-mentor suggestion names another student,
+//! so only the staff who arrange it see it (and never that student's grades: the
+//! suggestion does not carry them, see `recommend::suggest`).
 //!
 //! Every lookup by a named viewer is written to `audit_log` in ops.sqlite (who, when,
-//! which student, what was shown), ids only. Real authentication comes with the web
-//! service; the CLI trusts `--as` as the warnings commands trust `--by`.
-
-use rusqlite::params;
+//! which student, what was shown), ids only, through [`crate::warnings::audit`]. Real
+//! authentication comes with the web service; the CLI trusts `--as` as the warnings
+//! commands trust `--by`.
 
 use super::doc::{Masked, Profile};
 use super::ProfileError;
@@ -45,13 +54,15 @@ pub struct Grants {
     pub sensitive: bool,
     /// Staff's free-text notes.
     pub notes: bool,
-    /// Psychological screening bands.
+    /// Health data: screening bands, screening-based warnings, psych consultations.
     pub psych: bool,
+    /// Peer-mentor suggestions (they name another student).
+    pub peers: bool,
 }
 
 impl Grants {
     /// Everything (the serving copy keeps it; renderings never use it without a viewer).
-    pub const ALL: Grants = Grants { name: true, room: true, sensitive: true, notes: true, psych: true };
+    pub const ALL: Grants = Grants { name: true, room: true, sensitive: true, notes: true, psych: true, peers: true };
 
     /// The granted fields, for the audit log.
     pub fn fields(&self) -> Vec<&'static str> {
@@ -62,6 +73,7 @@ impl Grants {
             (self.sensitive, "sensitive"),
             (self.notes, "notes"),
             (self.psych, "psych"),
+            (self.peers, "peers"),
         ] {
             if on {
                 v.push(f);
@@ -80,8 +92,10 @@ pub fn grants(viewer: Option<&Viewer>, p: &Profile) -> Grants {
         return Grants::ALL;
     }
     match v.role.as_str() {
-        "psychologist" => Grants { name: true, room: true, notes: true, psych: true, sensitive: false },
-        _ if b.mentor_id.as_deref() == Some(v.staff_id.as_str()) => Grants { name: true, ..Grants::default() },
+        "psychologist" => Grants { name: true, room: true, notes: true, psych: true, ..Grants::default() },
+        _ if b.mentor_id.as_deref() == Some(v.staff_id.as_str()) => {
+            Grants { name: true, peers: true, ..Grants::default() }
+        }
         "leader" | "party_secretary" if same_college => Grants { name: true, ..Grants::default() },
         "career_advisor" => Grants { name: true, ..Grants::default() },
         _ => Grants::default(),
@@ -103,6 +117,13 @@ fn withhold(m: &mut Masked) {
     }
 }
 
+/// What a warning drawn from a screening shows without the psych grant.
+pub const RESTRICTED: &str = "restricted";
+const WARNING_ZH: &str = "心理健康相关预警（详情仅限授权人员查看）";
+const WARNING_EN: &str = "wellbeing warning (details restricted)";
+const REASON_ZH: &str = "与一项需授权查看的预警相关（详情受限）";
+const REASON_EN: &str = "matched to an open warning (details restricted)";
+
 /// A copy of `p` with what `g` does not grant masked or withheld.
 pub fn apply(p: &Profile, g: Grants) -> Profile {
     let mut p = p.clone();
@@ -120,13 +141,53 @@ pub fn apply(p: &Profile, g: Grants) -> Profile {
         withhold(&mut b.financial_aid_level);
         withhold(&mut b.hometown_province);
     }
-    for e in &mut p.timeline {
+    // Rule ids of health warnings: a recommendation reason naming one gives it away.
+    let mut hidden_rules: Vec<String> = Vec::new();
+    for w in p.warnings.iter_mut().filter(|w| w.restricted && !g.psych) {
+        hidden_rules.push(std::mem::replace(&mut w.rule, RESTRICTED.into()));
+        w.level = RESTRICTED.into();
+        w.reason_zh = WARNING_ZH.into();
+        w.reason_en = WARNING_EN.into();
+    }
+    p.recommendations.retain(|r| g.peers || r.kind != "mentor");
+    recommendation_reasons(&mut p.recommendations, &hidden_rules);
+    timeline(&mut p.timeline, g);
+    p
+}
+
+/// Recommendation reasons that name one of `hidden_rules` read as a neutral reason.
+pub fn recommendation_reasons(recs: &mut [super::doc::Recommendation], hidden_rules: &[String]) {
+    for r in recs {
+        if hidden_rules.iter().any(|h| r.reason_zh.contains(h.as_str()) || r.reason_en.contains(h.as_str())) {
+            r.reason_zh = REASON_ZH.into();
+            r.reason_en = REASON_EN.into();
+        }
+    }
+}
+
+/// Masks a timeline for a viewer with grants `g`.
+pub fn timeline(events: &mut [super::doc::TimelineEvent], g: Grants) {
+    for e in events {
         let allowed = if e.source == "assessment" { g.psych } else { g.notes };
         if !allowed {
             withhold(&mut e.note);
         }
+        if e.restricted && !g.psych {
+            withhold(&mut e.note);
+            e.by = None;
+            if e.source != "warning" {
+                e.kind = RESTRICTED.into();
+            }
+            if e.source == "process_record" {
+                e.title_zh = "谈话记录（详情受限）".into();
+                e.title_en = "staff contact (details restricted)".into();
+            } else {
+                let wid = e.ref_id.split('#').next().unwrap_or_default().to_string();
+                e.title_zh = format!("预警 {wid}：{WARNING_ZH}");
+                e.title_en = format!("warning {wid}: {WARNING_EN}");
+            }
+        }
     }
-    p
 }
 
 /// Looks up a staff member as a viewer.
@@ -143,26 +204,11 @@ pub async fn viewer(store: &crate::store::Store, staff_id: &str) -> Result<Viewe
     Ok(Viewer { staff_id: r.text(0, "staff_id")?, role: r.text(0, "role")?, college: r.s(0, "college")? })
 }
 
-const AUDIT: &str = "CREATE TABLE IF NOT EXISTS audit_log (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at INTEGER NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    student_id TEXT NOT NULL,
-    detail TEXT NOT NULL
-)";
-
-/// Records that `actor` did `action` on `student` seeing `granted` fields.
+/// Records that `actor` did `action` on `student` seeing `granted` fields (one student
+/// disclosed).
 pub fn audit(db: &OpsDb, at: Micros, actor: &str, action: &str, student: &str, g: Grants) -> Result<(), ProfileError> {
-    let e = crate::warnings::WarningError::from;
-    db.conn.execute_batch(AUDIT).map_err(e)?;
-    let detail = serde_json::json!({ "shown": g.fields() }).to_string();
-    db.conn
-        .execute(
-            "INSERT INTO audit_log (at, actor, action, student_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![at, actor, action, student, detail],
-        )
-        .map_err(e)?;
+    let detail = serde_json::json!({ "shown": g.fields() });
+    crate::warnings::audit::record_with(db, at, actor, action, student, 1, &detail)?;
     Ok(())
 }
 
@@ -226,5 +272,56 @@ mod tests {
         assert_eq!(m.timeline[0].note.value.as_deref(), Some("n"));
         assert!(m.timeline[1].note.value.is_none() && m.timeline[1].note.masked);
         assert_eq!(mask_name(""), "");
+    }
+
+    #[test]
+    fn health_data_and_peer_mentors_need_their_grants() {
+        use crate::profile::doc::{Recommendation, WarningItem};
+        let mut p = student();
+        p.warnings.push(WarningItem {
+            warning_id: "W1".into(),
+            category: "wellbeing".into(),
+            level: "red".into(),
+            rule: "wellbeing.screening".into(),
+            reason_en: "screening scored 213 (high_risk)".into(),
+            restricted: true,
+            ..Default::default()
+        });
+        p.recommendations = vec![
+            Recommendation { kind: "mentor".into(), item_id: "PEER".into(), ..Default::default() },
+            Recommendation {
+                kind: "resource".into(),
+                reason_en: "a wellbeing warning is open (wellbeing.screening)".into(),
+                ..Default::default()
+            },
+        ];
+        p.timeline.push(TimelineEvent {
+            source: "process_record".into(),
+            kind: "psych_consult".into(),
+            title_en: "psych consult, 50 min".into(),
+            by: Some("PSY1".into()),
+            restricted: true,
+            ..Default::default()
+        });
+        p.timeline.push(TimelineEvent {
+            source: "warning".into(),
+            ref_id: "W1#3".into(),
+            title_en: "warning W1 raised: wellbeing/red (wellbeing.screening)".into(),
+            restricted: true,
+            ..Default::default()
+        });
+        let mentor = apply(&p, Grants { name: true, peers: true, ..Grants::default() });
+        let text = serde_json::to_string(&mentor).unwrap_or_default();
+        for secret in ["213", "high_risk", "wellbeing.screening", "red", "psych", "PSY1"] {
+            assert!(!text.contains(secret), "{secret} shown without the psych grant: {text}");
+        }
+        assert_eq!(mentor.recommendations.len(), 2, "the mentor sees the peer");
+        assert_eq!(mentor.timeline[3].title_en, "warning W1: wellbeing warning (details restricted)");
+        let leader = apply(&p, Grants { name: true, ..Grants::default() });
+        assert!(leader.recommendations.iter().all(|r| r.kind != "mentor"));
+        let psy = apply(&p, Grants { psych: true, notes: true, ..Grants::default() });
+        assert_eq!(psy.warnings[0], p.warnings[0]);
+        assert_eq!(psy.timeline[2..], p.timeline[2..]);
+        assert!(psy.recommendations.iter().all(|r| r.kind != "mentor"));
     }
 }

@@ -459,6 +459,7 @@ fn warnings(
             reason_zh: w.reason_zh,
             reason_en: w.reason_en,
             created_at: format_timestamp(w.created_at, tz),
+            restricted: crate::warnings::draws_on_screening(&w.evidence),
         });
     }
     Ok(())

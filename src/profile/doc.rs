@@ -211,6 +211,9 @@ pub struct WarningItem {
     pub reason_en: String,
     /// Created, RFC 3339 local.
     pub created_at: String,
+    /// Drawn from a psychological screening: level, rule and reasons need the psych grant.
+    #[serde(default)]
+    pub restricted: bool,
 }
 
 /// A recommendation.
@@ -254,6 +257,10 @@ pub struct TimelineEvent {
     pub ref_id: String,
     /// Free text written by staff (personal): shown only to viewers who may read it.
     pub note: Masked,
+    /// Health data (a psych consultation, or an event of a warning drawn from a
+    /// screening): its kind, title and author need the psych grant.
+    #[serde(default)]
+    pub restricted: bool,
 }
 
 /// Data sources for the student.

@@ -126,6 +126,7 @@ fn process_records(mut r: Rows, tz: Tz, out: &mut ByStudent) -> Result<(), Profi
             source: "process_record".into(),
             title_zh: format!("{}{follow}", kind_zh(&kind)),
             title_en: format!("{}{mins}{follow_en}", kind.replace('_', " ")),
+            restricted: kind == "psych_consult",
             kind,
             by: r.s(i, "staff_id")?,
             ref_id: r.text(i, "record_id")?,
@@ -157,6 +158,7 @@ fn awards(mut r: Rows, tz: Tz, out: &mut ByStudent) -> Result<(), ProfileError> 
             by: None,
             ref_id: r.text(i, "record_id")?,
             note: Masked::default(),
+            restricted: false,
         };
         push(out, r.text(i, "student_id")?, e);
     }
@@ -180,6 +182,7 @@ fn participation(mut r: Rows, tz: Tz, out: &mut ByStudent) -> Result<(), Profile
             by: None,
             ref_id: r.text(i, "participation_id")?,
             note: Masked::default(),
+            restricted: false,
         };
         push(out, r.text(i, "student_id")?, e);
     }
@@ -206,6 +209,7 @@ fn terms(mut r: Rows, tz: Tz, out: &mut ByStudent) -> Result<(), ProfileError> {
             by: None,
             ref_id: term,
             note: Masked::default(),
+            restricted: false,
         };
         push(out, r.text(i, "student_id")?, e);
     }
@@ -234,6 +238,7 @@ fn assessments(mut r: Rows, tz: Tz, out: &mut ByStudent) -> Result<(), ProfileEr
             by: None,
             ref_id: r.text(i, "assessment_id")?,
             note: Masked::shown(note),
+            restricted: false,
         };
         push(out, r.text(i, "student_id")?, e);
     }
@@ -254,6 +259,7 @@ struct OpsEvent {
     level: String,
     note: Option<String>,
     seq: i64,
+    evidence: String,
 }
 
 fn ops(
@@ -266,10 +272,10 @@ fn ops(
     let filter = if range.is_some() { "w.student_id BETWEEN ?1 AND ?3" } else { "?1 IS NULL AND ?3 IS NULL" };
     let sql = format!(
         "SELECT w.student_id, w.warning_id, w.category, w.rule, e.at, e.by, e.action, e.from_status, e.to_status, \
-         e.level, e.note, e.event_id FROM warning_events e JOIN warnings w ON w.warning_id = e.warning_id \
+         e.level, e.note, e.event_id, w.evidence FROM warning_events e JOIN warnings w ON w.warning_id = e.warning_id \
          WHERE {filter} AND e.at <= ?2 \
          UNION ALL SELECT w.student_id, w.warning_id, w.category, w.rule, i.at, i.by, 'intervention', NULL, i.kind, \
-         w.level, i.note, i.seq FROM interventions i JOIN warnings w ON w.warning_id = i.warning_id \
+         w.level, i.note, i.seq, w.evidence FROM interventions i JOIN warnings w ON w.warning_id = i.warning_id \
          WHERE {filter} AND i.at <= ?2"
     );
     let mut st = db.conn.prepare(&sql).map_err(crate::warnings::WarningError::from)?;
@@ -288,12 +294,26 @@ fn ops(
                 level: r.get("level")?,
                 note: r.get("note")?,
                 seq: r.get("event_id")?,
+                evidence: r.get("evidence")?,
             })
         })
         .map_err(crate::warnings::WarningError::from)?;
     for row in rows {
-        let OpsEvent { student_id: sid, warning_id: wid, category, rule, at, by, action, from, to, level, note, seq } =
-            row.map_err(crate::warnings::WarningError::from)?;
+        let OpsEvent {
+            student_id: sid,
+            warning_id: wid,
+            category,
+            rule,
+            at,
+            by,
+            action,
+            from,
+            to,
+            level,
+            note,
+            seq,
+            evidence,
+        } = row.map_err(crate::warnings::WarningError::from)?;
         let (source, zh, en) = if action == "intervention" {
             ("intervention", format!("干预（{to}）：预警 {wid}"), format!("intervention ({to}) on warning {wid}"))
         } else if from.is_none() {
@@ -316,6 +336,7 @@ fn ops(
             by: (by != "radar" && !by.is_empty()).then_some(by),
             ref_id: format!("{wid}#{seq}"),
             note: Masked::shown(note),
+            restricted: crate::warnings::draws_on_screening(&evidence),
         };
         push(out, sid, e);
     }

@@ -240,6 +240,10 @@ impl Model {
         }
     }
 
+    /// The peer's id is the suggestion (staff arrange the meeting), but never the peer's
+    /// grades: another student's failed credits and GPA are theirs, so neither the
+    /// reason nor the detail carries them, and renderings show the row only to viewers
+    /// with the peer-mentor grant (`profile::access`).
     fn mentor(&self, u: usize, out: &mut Vec<Draft>) {
         let Some(s) = self.mentors.get(&(u as u32)) else { return };
         let peer = s.peer as usize;
@@ -250,24 +254,16 @@ impl Model {
         } else {
             ("你有课程未通过", "you have failed credits")
         };
-        let (g0, g1) = (s.gpa_before, s.gpa_after);
-        let (term, after, failed) = (&s.term, &s.term_after, s.failed);
         out.push(Draft {
             kind: Kind::Mentor,
             item_id: self.people.ids[peer].clone(),
             title: format!("朋辈导师：同专业{cohort}级同学"),
             title_en: format!("Peer mentor: a student of your major, cohort {cohort}"),
-            detail: Some(
-                json!({ "failed_term": term, "failed_credits": failed, "gpa_before": round4(g0),
-                        "gpa_after": round4(g1), "term_after": after })
-                .to_string(),
-            ),
+            detail: Some(json!({ "cohort": cohort }).to_string()),
             score: MENTOR_SCORE,
-            reason_zh: format!(
-                "{why_zh}；这位同专业{cohort}级同学曾在{term}学期有{failed}学分未通过，之后绩点由{g0:.2}提高到{g1:.2}（{after}），可以找这位同学交流学习经验"
-            ),
+            reason_zh: format!("{why_zh}；这位同专业{cohort}级同学也曾遇到学业困难并走了出来，可以找这位同学交流学习经验"),
             reason_en: format!(
-                "{why_en}; this student of your major (cohort {cohort}) failed {failed} credits in {term} and raised their GPA from {g0:.2} to {g1:.2} by {after}"
+                "{why_en}; this student of your major (cohort {cohort}) went through a difficult term and got back on track"
             ),
         });
     }

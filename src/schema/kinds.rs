@@ -298,8 +298,9 @@ static ASSESSMENTS: KindSpec = KindSpec {
         at(req("ts", Timestamp)),
         req("kind", Enum(&["psych_screening", "physical_fitness"])),
         // physical_fitness scores are bounded 0–100: a kind-dependent rule, see ingest::validate.
-        req("score", Float),
-        opt("level", Text),
+        // Screening scores and bands are health data: sensitive, whatever the kind.
+        sensitive(req("score", Float), Sensitivity::Sensitive),
+        sensitive(opt("level", Text), Sensitivity::Sensitive),
     ],
 };
 

@@ -35,17 +35,28 @@ pub enum ColType {
     Term,
 }
 
-/// Who may see a column and what it may be used for.
+/// Who may see a column and what it may be used for. Every class but `Normal` is blanked
+/// in quarantine `raw`: a set-aside row is fixed from its ids and its ordinary cells, and
+/// the people who read the quarantine are not the people cleared to read these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sensitivity {
     /// Ordinary data.
     Normal,
-    /// Personal data: blanked in quarantine `raw`, never in logs.
+    /// Personal data (names, free text): blanked in quarantine `raw`, never in logs.
     Personal,
-    /// Protected attribute: never a model input; fairness reports only.
+    /// Protected attribute: never a model input; fairness reports only. Blanked in `raw`
+    /// too: gender is not needed to fix a row.
     Protected,
-    /// Sensitive attribute: never a model input.
+    /// Sensitive attribute (political status, aid, home province, screening results):
+    /// never a model input, blanked in `raw`.
     Sensitive,
+}
+
+impl Sensitivity {
+    /// Whether quarantine `raw` blanks a column of this class.
+    pub fn blanked_in_raw(self) -> bool {
+        self != Sensitivity::Normal
+    }
 }
 
 /// A range rule checked after a value parses (the contract's `out_of_range` and

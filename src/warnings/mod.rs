@@ -10,6 +10,7 @@
 //!  ops.sqlite + truth ─► evaluate
 //! ```
 
+pub mod audit;
 pub mod db;
 pub mod detect;
 pub mod evaluate;
@@ -84,6 +85,13 @@ pub enum WarningError {
         /// Problem.
         msg: String,
     },
+}
+
+/// Whether a warning's evidence (JSON) draws on a psychological screening, directly or
+/// through a composite: health data, whose level, rule and reasons only viewers with the
+/// psych grant see (`profile::access`).
+pub fn draws_on_screening(evidence: &str) -> bool {
+    evidence.contains("\"psych_screening\"")
 }
 
 impl From<rusqlite::Error> for WarningError {

@@ -12,6 +12,7 @@ mod interop;
 mod kinds;
 mod models;
 mod oulad;
+mod privacy;
 mod profile;
 mod recommend;
 mod refresh;

@@ -139,7 +139,7 @@ fn personal_fields_are_masked_unless_the_viewer_may_see_them_and_views_are_audit
     assert!(stderr(&unknown).contains("unknown student S404"), "{}", stderr(&unknown));
 
     let db = rusqlite::Connection::open(s.path().join("ops.sqlite")).expect("ops");
-    let mut st = db.prepare("SELECT actor, action, student_id, detail FROM audit_log ORDER BY seq").expect("audit");
+    let mut st = db.prepare("SELECT actor, action, subject, detail FROM audit_log ORDER BY seq").expect("audit");
     let rows: Vec<(String, String, String, String)> = st
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .expect("q")

@@ -82,6 +82,7 @@ fn write_fixture(dir: &Path) {
         ("library_loans.csv", LOANS),
         ("courses.csv", COURSES),
         ("grades.csv", GRADES),
+        ("staff.csv", "staff_id,name,role,college,building\n0001,林老师,counsellor,计算机学院,\n"),
     ] {
         std::fs::write(dir.join(name), text).expect("write fixture");
     }
@@ -158,13 +159,20 @@ fn obvious_recommendations_cold_start_resources_mentor_and_stable_reruns() {
         first[col(h, "reason_zh")].contains("你还没有活动记录") && first[col(h, "reason_zh")].contains("文学院2025级")
     );
 
-    // M1's open academic warning brings the tutoring centre first, then a peer mentor (ids only).
-    let m = rows(&radar(&s, &["recommend", "M1", "-n", "3", "--format", "csv"]));
+    // M1's open academic warning brings the tutoring centre first, then a peer mentor (ids
+    // only, never the peer's grades), shown to M1's counsellor.
+    let m = rows(&radar(&s, &["recommend", "M1", "-n", "3", "--format", "csv", "--as", "0001"]));
     assert_eq!(m.len(), 4, "-n 3: {m:?}");
     assert_eq!((m[1][col(h, "kind")].as_str(), m[1][col(h, "item_id")].as_str()), ("resource", "tutoring_centre"));
     assert!(m[1][col(h, "reason_en")].contains("academic.failed_credits_term"), "{m:?}");
     assert_eq!((m[2][col(h, "kind")].as_str(), m[2][col(h, "item_id")].as_str()), ("mentor", "P1"));
-    assert!(m[2][col(h, "reason_en")].contains("2023-2024-2"), "{m:?}");
+    for grade in ["2023-2024-2", "GPA", "绩点", "credits in"] {
+        assert!(!m[2][col(h, "reason_en")].contains(grade) && !m[2][col(h, "reason_zh")].contains(grade), "{m:?}");
+        assert!(!m[2][col(h, "detail")].contains("gpa") && !m[2][col(h, "detail")].contains("failed"), "{m:?}");
+    }
+    // Without a viewer the peer (another student) is not shown at all.
+    let anon = rows(&radar(&s, &["recommend", "M1", "--format", "csv"]));
+    assert!(!anon[1..].iter().any(|r| r[col(h, "kind")] == "mentor" || r[col(h, "item_id")] == "P1"), "{anon:?}");
     // Nobody else gets tutoring or a mentor.
     assert!(!c[1..].iter().any(|r| r[col(h, "kind")] == "resource" || r[col(h, "kind")] == "mentor"));
 
