@@ -88,7 +88,8 @@ pub enum Mode {
     Dimension,
     /// Append-only; the key is the idempotency key and a repeat is a duplicate.
     Event,
-    /// An event kind whose rows replace the stored row with the same key (coursework).
+    /// An event kind whose rows replace the stored row with the same key (a *state* kind:
+    /// coursework, leave requests).
     UpsertEvent,
 }
 
@@ -116,6 +117,12 @@ impl KindSpec {
     /// Whether this kind is an event kind (student-bound, future-checked).
     pub fn is_event(&self) -> bool {
         self.mode != Mode::Dimension
+    }
+
+    /// Whether the kind's times make up the data set's span and say which term has data
+    /// (features.md: every event kind but `leave_requests`, whose times are plans).
+    pub fn in_span(&self) -> bool {
+        self.is_event() && self.name != "leave_requests"
     }
 
     /// Whether a repeated key replaces the stored row.
@@ -240,11 +247,11 @@ mod tests {
     }
 
     #[test]
-    fn sixteen_kinds_with_unique_names() {
+    fn eighteen_kinds_with_unique_names() {
         let mut names: Vec<_> = ALL_KINDS.iter().map(|k| k.name).collect();
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), 16);
+        assert_eq!(names.len(), 18);
     }
 
     #[test]

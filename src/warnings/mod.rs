@@ -10,6 +10,7 @@
 //!  ops.sqlite + truth ─► evaluate
 //! ```
 
+pub mod absence;
 pub mod db;
 pub mod detect;
 pub mod evaluate;
@@ -139,5 +140,7 @@ pub async fn raise(
     Ok(rep)
 }
 
+#[cfg(test)]
+mod absence_tests;
 #[cfg(test)]
 mod tests;
