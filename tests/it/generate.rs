@@ -50,7 +50,8 @@ fn same_seed_same_bytes_whatever_the_threads_and_another_seed_differs() {
     assert!(fa == fb, "same seed, different bytes");
     generate(&c, &["--students", "300", "--weeks", "3", "--seed", "6", "--dirty", "0.01"]);
     let fc = files(&c);
-    let same = fa.iter().filter(|(k, v)| fc.get(*k) == Some(*v)).count();
+    // The calendar follows the dates, not the seed.
+    let same = fa.iter().filter(|(k, v)| fc.get(*k) == Some(*v) && !k.to_string_lossy().contains("calendar")).count();
     assert!(same < 3, "another seed gives the same files: {same}");
 }
 
