@@ -88,8 +88,7 @@ pub enum Mode {
     Dimension,
     /// Append-only; the key is the idempotency key and a repeat is a duplicate.
     Event,
-    /// An event kind whose rows replace the stored row with the same key (a *state* kind:
-    /// coursework, leave requests).
+    /// An event kind whose rows replace the stored row with the same key (coursework).
     UpsertEvent,
 }
 
