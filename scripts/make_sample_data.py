@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate the campus-radar sample campus: sample_data/campus/<kind>.csv for all 16 kinds.
+"""Generate the campus-radar sample campus: sample_data/campus/<kind>.csv for all 18 kinds.
 
 Python 3 standard library only; deterministic (fixed seed): running it twice writes
 byte-identical files.  Usage (from the repository root, or anywhere):
@@ -1225,6 +1225,67 @@ class Gen:
         return rows
 
 
+# The academic calendar (校历) of the last and the current term.
+CALENDAR = [
+    ("2025-02-17", "2025-07-06", "term", "2024-2025-2", ""),
+    ("2025-02-17", "2025-06-08", "teaching", "2024-2025-2", ""),
+    ("2025-04-04", "2025-04-06", "holiday", "2024-2025-2", "清明节"),
+    ("2025-05-01", "2025-05-05", "holiday", "2024-2025-2", "劳动节"),
+    ("2025-05-31", "2025-06-02", "holiday", "2024-2025-2", "端午节"),
+    ("2025-06-09", "2025-07-06", "exam", "2024-2025-2", ""),
+    ("2025-07-07", "2025-08-31", "vacation", "", "暑假"),
+    ("2025-09-01", "2026-01-11", "term", CURRENT_TERM, ""),
+    ("2025-09-01", "2025-12-21", "teaching", CURRENT_TERM, ""),
+    ("2025-10-01", "2025-10-08", "holiday", CURRENT_TERM, "国庆节·中秋节"),
+    ("2025-12-22", "2026-01-11", "exam", CURRENT_TERM, ""),
+    ("2026-01-01", "2026-01-01", "holiday", CURRENT_TERM, "元旦"),
+    ("2026-01-12", "2026-03-01", "vacation", "", "寒假"),
+]
+
+
+def calendar_and_leave(g):
+    """calendar and leave_requests, from their own random streams so that every other file
+    stays byte-identical to the sample made before these two kinds existed.
+
+    No student of the sample leaves campus over a weekend, so leave in the two weeks is
+    short: sick leave (the student stays in the dorm), personal leave of a few hours (some
+    refused, one never reported back), and National Day home leave filed ahead (planned
+    start after the clock, not yet returned)."""
+    rng = random.Random(SEED + 7)
+    fmt = Fmt(SEED + 8)
+    g.tables["calendar"] = [dict(start_date=a, end_date=b, kind=k, term=t, name=n) for (a, b, k, t, n) in CALENDAR]
+    no_leave = set(PLANTED) | {SUSPENDED}
+    residents = [s["student_id"] for s in g.students
+                 if s["dorm_building"] and s["status"] == "active" and s["student_id"] not in no_leave]
+    rows = []
+
+    def add(sid, kind, start, end, approved, returned):
+        rows.append(dict(leave_id="LV%05d" % (len(rows) + 1), student_id=sid, kind=kind, start_ts=fmt.ts(start, 6, 1, 3),
+                         end_ts=fmt.ts(end, 6, 1, 3), approved="true" if approved else "false",
+                         returned_at=fmt.ts(returned, 6, 1, 3) if returned else ""))
+
+    for d in DAYS:
+        if d.weekday() >= 5:
+            continue
+        for sid in rng.sample(residents, 2):
+            if rng.random() < 0.5:
+                start = datetime(d.year, d.month, d.day, 8, 0) + timedelta(minutes=rng.randrange(0, 90))
+                end = start + timedelta(days=rng.choice([1, 2]))
+                back = end - timedelta(minutes=rng.randrange(10, 120)) if end < DATA_END else None
+                add(sid, "sick", start, end, True, back)
+            else:
+                start = datetime(d.year, d.month, d.day, 13, 0) + timedelta(minutes=rng.randrange(0, 120))
+                end = start + timedelta(hours=rng.choice([3, 4, 5]))
+                approved = rng.random() < 0.8
+                back = end - timedelta(minutes=rng.randrange(0, 60)) if approved and rng.random() < 0.9 else None
+                add(sid, "personal", start, end, approved, back)
+    for sid in sorted(rng.sample(residents, 90)):
+        start = datetime(2025, 9, 30, 12, 0) + timedelta(minutes=rng.randrange(0, 600))
+        end = datetime(2025, 10, 8, 14, 0) + timedelta(minutes=rng.randrange(0, 360))
+        add(sid, "home", start, end, rng.random() < 0.97, None)
+    g.tables["leave_requests"] = rows
+
+
 def tt_has(tt, wd, per):
     return any(x[0] == wd and x[1] == per for x in tt)
 
@@ -1236,6 +1297,7 @@ COLUMNS = {
     "staff": ["staff_id", "name", "role", "college", "building"],
     "courses": ["course_id", "course_name", "credits", "category", "college"],
     "activities": ["activity_id", "title", "category", "dimension", "organiser", "start_ts", "end_ts", "location"],
+    "calendar": ["start_date", "end_date", "kind", "term", "name"],
     "card_transactions": ["txn_id", "student_id", "ts", "amount", "kind", "merchant_category", "merchant_id", "location"],
     "access_events": ["event_id", "student_id", "ts", "place_type", "place_id", "direction"],
     "network_sessions": ["session_id", "student_id", "start_ts", "end_ts", "bytes_in", "bytes_out"],
@@ -1248,6 +1310,7 @@ COLUMNS = {
     "process_records": ["record_id", "student_id", "staff_id", "ts", "kind", "duration_min", "summary", "follow_up"],
     "assessments": ["assessment_id", "student_id", "ts", "kind", "score", "level"],
     "awards": ["record_id", "student_id", "ts", "kind", "level", "title"],
+    "leave_requests": ["leave_id", "student_id", "kind", "start_ts", "end_ts", "approved", "returned_at"],
 }
 
 
@@ -1343,6 +1406,7 @@ def main():
     g.profiles()
     g.simulate()
     g.build_tables()
+    calendar_and_leave(g)
     camp = os.path.join(args.out, "campus")
     nd = os.path.join(args.out, "campus-ndjson")
     os.makedirs(camp, exist_ok=True)
@@ -1374,7 +1438,7 @@ def write_readme(path, g, sizes, nd_size):
             ml[s["mentor_id"]] = ml.get(s["mentor_id"], 0) + 1
     L = []
     L.append("# Sample campus (fabricated)\n")
-    L.append("A small, realistic, entirely fabricated campus for demos and tests of `radar`: all 16 record kinds of")
+    L.append("A small, realistic, entirely fabricated campus for demos and tests of `radar`: all 18 record kinds of")
     L.append("`shared/spec/campus-records.md`, one CSV per kind (UTF-8, header row, the contract's column names in")
     L.append("the contract's order). Names, ids and free text are invented; any resemblance to real people is chance.\n")
     L.append("**Generated** by `scripts/make_sample_data.py` (Python 3 standard library, fixed seed %d, byte-identical on" % SEED)
@@ -1421,7 +1485,15 @@ def write_readme(path, g, sizes, nd_size):
     L.append("- assessments: `psych_screening` of all 2025 freshmen on 09-09..11 (SCL-90-style total; level normal <160,")
     L.append("  attention <200, high_risk) plus one re-screening, and `physical_fitness` (0-100, level excellent/good/pass/fail)")
     L.append("  of cohorts 2023-2024 in week 2.")
-    L.append("- awards: scholarships and honours (2025-09-12), competitions, two disciplinary records.\n")
+    L.append("- awards: scholarships and honours (2025-09-12), competitions, two disciplinary records.")
+    L.append("- calendar (校历): last and this term with their teaching and exam weeks, the public holidays (清明节,")
+    L.append("  劳动节, 端午节, 国庆节·中秋节, 元旦) and the summer and winter vacations.")
+    lv = g.tables["leave_requests"]
+    L.append("- leave_requests (请销假): %d sick and personal leaves in the two weeks (the student stays on campus; some" % sum(1 for r in lv if r["kind"] != "home"))
+    L.append("  personal leave refused, `approved` false; a few never reported back, empty `returned_at`) and %d" % sum(1 for r in lv if r["kind"] == "home"))
+    L.append("  National Day `home` leaves filed ahead (planned from 2025-09-30, after the clock: a planned start or end")
+    L.append("  is no `future_timestamp`). No student of the sample leaves over a weekend, and the planted students")
+    L.append("  (below) file no leave: `2023020203`'s two silent days are unannounced.\n")
     L.append("Timestamp forms are mixed across rows, as real exports are: `2025-09-08T07:42:13+08:00`,")
     L.append("`2025-09-07T23:42:13Z` (the same instant in UTC) and naive local `2025-09-08 07:42:13` (Asia/Shanghai);")
     L.append("each kind has its own mix (card mostly naive, access mostly `+08:00`, network mostly `Z`). Dates are")

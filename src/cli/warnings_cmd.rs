@@ -275,6 +275,7 @@ fn rules(action: RulesAction, s: &Settings) -> Result<(), Failure> {
                 Check::Screening(_) => "screening",
                 Check::Silence(_) => "silence",
                 Check::DormNight(_) => "dorm_night",
+                Check::Leave(_) => "leave",
                 Check::Composite(_) => "composite",
                 Check::Risk(_) => "risk",
             };

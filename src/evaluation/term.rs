@@ -136,7 +136,7 @@ pub async fn latest_with_data(
     // Each event kind's first event-time column.
     let probes: Vec<(&str, &str, bool)> = ALL_KINDS
         .iter()
-        .filter(|k| k.is_event() && tables.contains_key(k.name))
+        .filter(|k| k.in_span() && tables.contains_key(k.name))
         .filter_map(|k| {
             k.columns.iter().find(|c| c.event_time).map(|c| (k.name, c.name, matches!(c.ty, ColType::Date)))
         })

@@ -188,7 +188,7 @@ fn day_offset(day: i32, tz: Tz) -> Option<i32> {
 }
 
 /// Public holidays (fixed-date ones, plus the lunar ones for the years listed).
-fn is_holiday(d: NaiveDate) -> bool {
+pub fn is_holiday(d: NaiveDate) -> bool {
     let (m, day) = (d.month(), d.day());
     let fixed = (m == 1 && day == 1) || (m == 5 && day <= 5) || (m == 10 && day <= 7);
     let lunar: &[(i32, u32, u32)] = &[

@@ -1,17 +1,18 @@
-//! The dimension files (students, staff, courses, activities) as rows.
+//! The dimension files (students, staff, courses, activities, calendar) as rows.
 
 use super::catalog::COLLEGES;
 use super::rows::{Form, Rows};
 use super::sim::Out;
 use super::{Campus, K};
 
-/// Rows of the four dimension kinds.
+/// Rows of the five dimension kinds.
 pub fn dimensions(c: &Campus) -> Out {
     let mut out = Out::new();
     students(c, &mut out.rows[K::Students as usize]);
     staff(c, &mut out.rows[K::Staff as usize]);
     courses(c, &mut out.rows[K::Courses as usize]);
     activities(c, &mut out.rows[K::Activities as usize]);
+    super::leave::calendar(&c.cal, &mut out.rows[K::Calendar as usize]);
     out
 }
 

@@ -10,7 +10,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::rows::{Broken, Rows};
-use crate::schema::time::{format_timestamp, parse_timestamp, Micros, DAY_MICROS};
+use crate::schema::time::{format_timestamp, parse_date, parse_timestamp, Micros, DAY_MICROS};
 use crate::schema::{Bound, ColType, KindSpec, Mode};
 
 /// An injected row: 0-based index in the block's rows, column name, reason code.
@@ -159,8 +159,13 @@ fn make(f: Defect, row: &[&str], kind: &'static KindSpec, d: &Dirt, r: usize) ->
         Defect::EndBefore => {
             let (s, e) = kind.end_after[0];
             let (s, e) = (kind.index_of(s)?, kind.index_of(e)?);
-            let start = parse_timestamp(row[s], d.tz)?;
-            (e, format_timestamp(start - 3_600_000_000, d.tz), "end_before_start")
+            if cols[s].ty == ColType::Date {
+                let start = parse_date(row[s])?.pred_opt()?;
+                (e, start.format("%Y-%m-%d").to_string(), "end_before_start")
+            } else {
+                let start = parse_timestamp(row[s], d.tz)?;
+                (e, format_timestamp(start - 3_600_000_000, d.tz), "end_before_start")
+            }
         }
         Defect::Amount => (first(&|i| cols[i].bound == Bound::PositiveAmount)?, "0.00".into(), "non_positive_amount"),
         Defect::Range => range(row, kind)?,

@@ -7,6 +7,7 @@
 //!                ▼  blocks of 64 students, on N threads, each student from its own
 //!                   ChaCha8 stream derived from (seed, student index)
 //!  student ─► day (card, access, network, attendance, LMS) ─► coursework, grades, life
+//!            ─► leave requests (own stream)
 //!                │
 //!                ▼  dirty (optional; its own stream) ─► ordered writer (student order)
 //!  DIR/<kind>.<ext>   DIR/truth/*.csv + README.md   DIR/gb18030/ (with --dirty)
@@ -31,6 +32,7 @@ mod dims;
 mod dirty;
 mod encode;
 mod evening;
+mod leave;
 mod legacy;
 mod life;
 mod people;
@@ -137,6 +139,7 @@ pub enum K {
     Staff,
     Courses,
     Activities,
+    Calendar,
     Card,
     Access,
     Network,
@@ -149,6 +152,7 @@ pub enum K {
     Process,
     Assessments,
     Awards,
+    Leave,
 }
 
 /// Independent random streams.
@@ -160,6 +164,7 @@ pub(crate) enum Stream {
     Timetable = 4,
     Dirty = 5,
     Taste = 6,
+    Leave = 7,
 }
 
 /// A ChaCha8 stream keyed by (seed, index, stream): stable across rand versions.
@@ -288,6 +293,7 @@ mod tests {
             "staff",
             "courses",
             "activities",
+            "calendar",
             "card_transactions",
             "access_events",
             "network_sessions",
@@ -300,11 +306,13 @@ mod tests {
             "process_records",
             "assessments",
             "awards",
+            "leave_requests",
         ];
         for (i, k) in ALL_KINDS.iter().enumerate() {
             assert_eq!(k.name, names[i]);
         }
-        assert_eq!(K::Awards as usize, 15);
-        assert_eq!(K::Card as usize, 4);
+        assert_eq!(K::Leave as usize, 17);
+        assert_eq!(K::Calendar as usize, 4);
+        assert_eq!(K::Card as usize, 5);
     }
 }

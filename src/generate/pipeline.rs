@@ -34,7 +34,7 @@ fn make_block(c: &Campus, o: &GenerateOptions, dirt: &Dirt, b: usize) -> Done {
         .iter()
         .enumerate()
         .map(|(k, kind): (usize, &&'static KindSpec)| {
-            if k < 4 {
+            if !kind.is_event() {
                 return (encode(&out.rows[k], kind, o.format), 0, Vec::new());
             }
             let d = Dirt { force: dirt.force && b == 0, ..*dirt };
@@ -114,7 +114,7 @@ fn drain(
         pending.insert(b, done);
         while let Some(done) = pending.remove(&want) {
             for (k, (chunk, rows, entries)) in done.chunks.into_iter().enumerate() {
-                if k >= 4 {
+                if ALL_KINDS[k].is_event() {
                     w.put(k, chunk, rows, &entries)?;
                 }
             }

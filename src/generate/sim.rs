@@ -49,7 +49,7 @@ pub struct Sim<'a> {
     /// Where rows go.
     pub out: &'a mut Out,
     /// Per-kind counters for ids.
-    n: [u64; 16],
+    n: [u64; 18],
     /// Card balance in cents.
     pub balance: i64,
     /// End of the last network session (one device at a time).
@@ -66,7 +66,7 @@ impl<'a> Sim<'a> {
     /// A fresh simulation of `s`.
     pub fn new(c: &'a Campus, s: &'a Student, rng: ChaCha8Rng, out: &'a mut Out) -> Sim<'a> {
         let mut sim =
-            Sim { c, s, rng, out, n: [0; 16], balance: 0, net_busy: 0, term: None, courses: Vec::new(), taste: None };
+            Sim { c, s, rng, out, n: [0; 18], balance: 0, net_busy: 0, term: None, courses: Vec::new(), taste: None };
         sim.balance = sim.rng.random_range(2_000..30_000);
         sim
     }

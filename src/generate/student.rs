@@ -30,6 +30,9 @@ pub fn simulate(c: &Campus, s: &Student, out: &mut Out) {
         sim.assessments();
     }
     let failed = sim.grades();
+    if s.status == "active" {
+        super::leave::requests(c, s, &mut sim.out.rows[super::K::Leave as usize]);
+    }
     if let Some(d) = &s.traits.distress {
         let term = Term::around(d.onset);
         let n = failed.iter().find(|f| f.0 == term).map(|f| f.1);
@@ -37,17 +40,22 @@ pub fn simulate(c: &Campus, s: &Student, out: &mut Out) {
     }
 }
 
+/// Whether the student is away from campus on a day of this kind: vacations unless they
+/// stay, and most public holidays (leave requests follow the same days).
+pub fn goes_home(s: &Student, kind: DayKind) -> bool {
+    match kind {
+        DayKind::Vacation => !s.traits.stays,
+        // Most students travel on public holidays.
+        DayKind::Holiday => !s.traits.stays && !s.idx.is_multiple_of(3),
+        _ => false,
+    }
+}
+
 impl Sim<'_> {
     fn one_day(&mut self, day: i32, items: &[Item]) {
         let kind = self.c.cal.kind(day);
         let s = self.s;
-        let away = match kind {
-            DayKind::Vacation => !s.traits.stays,
-            // Most students travel on public holidays.
-            DayKind::Holiday => !s.traits.stays && !s.idx.is_multiple_of(3),
-            _ => false,
-        };
-        if away {
+        if goes_home(s, kind) {
             return;
         }
         let term = Term::around(day);

@@ -47,7 +47,18 @@ no record of any kind in any file: no card, access, network, LMS, attendance, co
 loan, participation, process record, assessment, award or grade row whose event time or
 date (every timestamp column but a coursework `due_at`, which is a deadline, not a trace)
 falls in the spell. The student has left campus without a word; the roll-call system
-records sign-ins only, so no `absent` rows either. Spells lie inside the window.
+records sign-ins only, so no `absent` rows either. Spells lie inside the window. A
+lost-contact student files no leave request at all (leave_requests.csv): the spell is
+unannounced.
+
+## Leave requests (in leave_requests.csv, not here)
+A resident who goes home over a holiday or vacation (no record on campus those days)
+files an approved `home` leave from the morning of the first day away to the return day
+(`end_ts` may lie after the window when the vacation does); `returned_at` is filled on the
+return day when it falls inside the window, except for about one in ten who never report
+back although their records resume (not overdue: they are back). Short `sick` and
+`personal` leaves in term time do not take the student off campus; some personal ones are
+refused (`approved` false).
 
 ## academic_failure.csv — one row per student and term with ≥ 6 failed credits
 `student_id, term, attempted_credits, failed_credits`

@@ -140,7 +140,9 @@ pub fn run(c: &Campus, o: &GenerateOptions) -> Result<Summary, GenerateError> {
     let mut w = Writer::open(&o.out, o.format)?;
     let dims = dims::dimensions(c);
     let mut rng = seeded(o.seed, u64::MAX, Stream::Dirty);
-    for (k, kind) in ALL_KINDS.iter().enumerate().take(4) {
+    // Dimensions in ALL_KINDS order: the calendar comes after the four older ones, so their
+    // dirty draws are what they were before it existed.
+    for (k, kind) in ALL_KINDS.iter().enumerate().filter(|(_, k)| !k.is_event()) {
         let (rows, entries) = if o.dirty > 0.0 {
             inject(&dims.rows[k], kind, &dirt, &mut rng)
         } else {
@@ -210,7 +212,7 @@ fn write_truth(c: &Campus, dir: &Path, failure: &str, distress: &str) -> Result<
 /// GB18030 copies of the (clean) dimension files.
 fn gb18030(dir: &Path, dims: &Out) -> Result<(), GenerateError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    for (k, kind) in ALL_KINDS.iter().enumerate().take(4) {
+    for (k, kind) in ALL_KINDS.iter().enumerate().filter(|(_, k)| !k.is_event()) {
         let mut text = csv_header(kind);
         text.extend(csv(&dims.rows[k]));
         let utf8 = String::from_utf8_lossy(&text);

@@ -136,7 +136,22 @@ pub fn key_texts(key_idx: &[usize], vals: &[Value<'_>]) -> Vec<String> {
         .map(|&i| match vals[i] {
             Value::Text(s) => s.to_string(),
             Value::Int(v) => v.to_string(),
+            // As the store's Date32 → Utf8 cast spells it, so both sides hash alike (calendar).
+            Value::Date(d) => crate::schema::time::days_to_date(d).format("%Y-%m-%d").to_string(),
             _ => String::new(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_key_hashes_as_the_stored_date_text() {
+        // calendar: (start_date, kind); the store hashes its Date32 column cast to text.
+        let day = crate::schema::time::parse_date("2025-10-01").map(crate::schema::time::date_to_days).unwrap_or(0);
+        let vals = [Value::Date(day), Value::Date(day + 6), Value::Text("holiday"), Value::Null, Value::Null];
+        assert_eq!(key_of(&[0, 2], &vals), hash_key([b"2025-10-01" as &[u8], b"holiday"]));
+    }
 }

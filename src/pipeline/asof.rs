@@ -1,6 +1,7 @@
 //! As-of views: every record kind as it stood at D 00:00 local (features.md): records
 //! whose event time is before D; a network session that started before D is clipped at D;
-//! a loan returned (or coursework submitted) at or after D is not yet returned (submitted).
+//! a loan returned (or coursework submitted, a leave reported back) at or after D is not yet
+//! returned (submitted, reported back).
 //! A kind the store lacks is an empty view with the contract's columns, so SQL written
 //! for a full campus still plans on a campus that sends less.
 
@@ -28,6 +29,9 @@ pub fn view_sql(kind: &KindSpec, d_ts: Micros, d_date: &str) -> String {
         match (kind.name, c) {
             ("network_sessions", "end_ts") => format!("CASE WHEN end_ts > {d} THEN {d} ELSE end_ts END AS end_ts"),
             ("library_loans", "returned_at") => {
+                format!("CASE WHEN returned_at >= {d} THEN NULL ELSE returned_at END AS returned_at")
+            }
+            ("leave_requests", "returned_at") => {
                 format!("CASE WHEN returned_at >= {d} THEN NULL ELSE returned_at END AS returned_at")
             }
             ("coursework", "submitted_at") => {

@@ -1,4 +1,4 @@
-//! The sixteen record kinds, transcribed from `spec/campus-records.md` in contract order.
+//! The eighteen record kinds, transcribed from `spec/campus-records.md` in contract order.
 
 use super::{Bound, ColType, Column, KindSpec, Mode, Sensitivity};
 
@@ -112,6 +112,20 @@ static ACTIVITIES: KindSpec = KindSpec {
         req("start_ts", Timestamp),
         req("end_ts", Timestamp),
         opt("location", Text),
+    ],
+};
+
+static CALENDAR: KindSpec = KindSpec {
+    name: "calendar",
+    mode: Mode::Dimension,
+    key: &["start_date", "kind"],
+    end_after: &[("start_date", "end_date")],
+    columns: &[
+        req("start_date", Date),
+        req("end_date", Date),
+        req("kind", Enum(&["term", "teaching", "exam", "holiday", "vacation"])),
+        opt("term", Term),
+        opt("name", Text),
     ],
 };
 
@@ -319,12 +333,31 @@ static AWARDS: KindSpec = KindSpec {
     ],
 };
 
+// A leave's planned start and end are not event times (a request may be filed ahead);
+// the report-back time is.
+static LEAVE_REQUESTS: KindSpec = KindSpec {
+    name: "leave_requests",
+    mode: Mode::UpsertEvent,
+    key: &["leave_id"],
+    end_after: &[("start_ts", "end_ts")],
+    columns: &[
+        text("leave_id"),
+        text("student_id"),
+        req("kind", Enum(&["home", "sick", "personal", "internship", "competition", "other"])),
+        req("start_ts", Timestamp),
+        req("end_ts", Timestamp),
+        req("approved", Bool),
+        at(opt("returned_at", Timestamp)),
+    ],
+};
+
 /// Every kind; dimensions first, so ingest order can follow this list.
-pub static ALL_KINDS: [&KindSpec; 16] = [
+pub static ALL_KINDS: [&KindSpec; 18] = [
     &STUDENTS,
     &STAFF,
     &COURSES,
     &ACTIVITIES,
+    &CALENDAR,
     &CARD_TRANSACTIONS,
     &ACCESS_EVENTS,
     &NETWORK_SESSIONS,
@@ -337,4 +370,5 @@ pub static ALL_KINDS: [&KindSpec; 16] = [
     &PROCESS_RECORDS,
     &ASSESSMENTS,
     &AWARDS,
+    &LEAVE_REQUESTS,
 ];

@@ -130,6 +130,12 @@ impl KindSpec {
         self.mode != Mode::Dimension
     }
 
+    /// Whether the kind's times make up the data set's span and say which term has data
+    /// (features.md: every event kind but `leave_requests`, whose times are plans).
+    pub fn in_span(&self) -> bool {
+        self.is_event() && self.name != "leave_requests"
+    }
+
     /// Whether a repeated key replaces the stored row.
     pub fn upserts(&self) -> bool {
         self.mode != Mode::Event
@@ -252,11 +258,11 @@ mod tests {
     }
 
     #[test]
-    fn sixteen_kinds_with_unique_names() {
+    fn eighteen_kinds_with_unique_names() {
         let mut names: Vec<_> = ALL_KINDS.iter().map(|k| k.name).collect();
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), 16);
+        assert_eq!(names.len(), 18);
     }
 
     #[test]

@@ -9,9 +9,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
+use super::absence::{calendar_label, excused_hours, leave_days, overdue};
 use super::inputs::{Inputs, TRACE_SOURCES};
 use super::rules::{
-    render, Agg, Change, Check, Composite, DormNight, Risk, Rule, RuleSet, Screening, Silence, Term, Threshold,
+    render, Agg, Change, Check, Composite, DormNight, LeaveOverdue, Risk, Rule, RuleSet, Screening, Silence, Term,
+    Threshold,
 };
 use super::trend::{cusum, mann_kendall, mean, median, robust_scale, theil_sen};
 use crate::features::clock::LocalClock;
@@ -61,13 +63,15 @@ pub fn detect(rules: &RuleSet, inp: &Inputs) -> Vec<Candidate> {
 
 /// Every non-composite rule firing, including signals that do not stand alone.
 pub fn signals(rules: &RuleSet, inp: &Inputs) -> Vec<Candidate> {
-    let ctx = Shared::new(inp);
+    let mut ctx = Shared::new(inp);
+    ctx.leave_rule = rules.rules.iter().any(|r| matches!(r.check, Check::Leave(_)));
     let mut out: Vec<Candidate> = Vec::new();
     // A holiday or vacation changes everybody's weeks; the change rules hold back while
-    // three or more of the last seven days were quiet on campus.
+    // three or more of the last seven days were quiet on campus (or, with a calendar, were
+    // holiday or vacation days).
     let holiday = (ctx.quiet & 0x7f).count_ones() >= 3;
     if holiday {
-        tracing::info!("campus quiet on most of the last 7 days: change rules hold back");
+        tracing::info!(calendar = calendar_label(inp), "holiday on most of the last 7 days: change rules hold back");
     }
     for rule in rules.rules.iter().filter(|r| !matches!(r.check, Check::Composite(_))) {
         if holiday && matches!(rule.check, Check::Change(_)) {
@@ -88,6 +92,7 @@ pub fn signals(rules: &RuleSet, inp: &Inputs) -> Vec<Candidate> {
                 Check::Screening(x) => screening(x, inp, s),
                 Check::Silence(x) => silence(x, inp, &ctx, s),
                 Check::DormNight(x) => dorm_night(x, inp, &ctx, s),
+                Check::Leave(x) => leave_overdue(x, inp, s),
                 Check::Risk(x) => risk(x, inp, s),
                 Check::Composite(_) => None,
             };
@@ -125,7 +130,7 @@ fn finish(rule: &Rule, inp: &Inputs, s: usize, mut h: Hit) -> Candidate {
     h.vars.insert("value", fmt(h.value));
     h.vars.insert("baseline", fmt(h.baseline));
     h.vars.insert("cohort_pct", h.cohort_pct.map_or_else(|| "-".into(), |p| format!("{:.0}%", p * 100.0)));
-    let evidence = json!({
+    let mut evidence = json!({
         "feature": h.feature,
         "value": r3(h.value),
         "baseline": r3(h.baseline),
@@ -134,6 +139,10 @@ fn finish(rule: &Rule, inp: &Inputs, s: usize, mut h: Hit) -> Candidate {
         "sources_used": used,
         "sources_missing": missing,
     });
+    // Rules that leave holidays out say whose holidays: the calendar's or inferred ones.
+    if matches!(rule.check, Check::Change(_) | Check::Silence(_) | Check::DormNight(_) | Check::Composite(_)) {
+        evidence["calendar"] = json!(calendar_label(inp));
+    }
     Candidate {
         student: s,
         rule: rule.id.clone(),
@@ -165,8 +174,10 @@ struct Shared {
     medians: BTreeMap<String, Vec<Vec<Option<f64>>>>,
     /// Students of each group.
     members: Vec<Vec<usize>>,
-    /// Quiet days (holidays): bit i = D − 1 − i.
+    /// Quiet days (holidays): bit i = D − 1 − i; the calendar's when one was sent.
     quiet: u64,
+    /// Whether a leave rule raises overdue students (the silence rule then leaves them to it).
+    leave_rule: bool,
 }
 
 /// Smallest group whose own median is used; smaller ones use the campus median.
@@ -192,7 +203,8 @@ impl Shared {
             }
             medians.insert(f.clone(), out);
         }
-        Shared { medians, members, quiet: quiet_days(inp) }
+        let quiet = inp.calendar.unwrap_or_else(|| quiet_days(inp));
+        Shared { medians, members, quiet, leave_rule: false }
     }
 
     /// Cohort percentile of a student's value of week `w`.
@@ -211,7 +223,7 @@ fn campus_days(inp: &Inputs) -> u64 {
 }
 
 /// Days with a trace of a kind left on campus.
-fn on_campus_days(t: &super::inputs::Traces) -> u64 {
+pub fn on_campus_days(t: &super::inputs::Traces) -> u64 {
     TRACE_SOURCES
         .iter()
         .zip(t.days.iter())
@@ -504,31 +516,57 @@ fn screening(x: &Screening, inp: &Inputs, s: usize) -> Option<Hit> {
 }
 
 /// Silence in hours over `[from_h, to_h)`, leaving out the hours that fall on quiet
-/// (holiday) days.
-fn effective_hours(from_h: i64, to_h: i64, inp: &Inputs, quiet: u64, clock: &mut LocalClock) -> i64 {
+/// (holiday) days and the `excused` spans (approved leave; sorted, disjoint).
+fn effective_hours(
+    from_h: i64,
+    to_h: i64,
+    inp: &Inputs,
+    quiet: u64,
+    excused: &[(i64, i64)],
+    clock: &mut LocalClock,
+) -> i64 {
     if to_h <= from_h {
         return 0;
     }
-    let mut hours = to_h - from_h;
+    let mut hours = to_h - from_h - quiet_hours(from_h, to_h, inp, quiet, clock);
+    for &(a, b) in excused {
+        let (a, b) = (a.max(from_h), b.min(to_h));
+        if b > a {
+            hours -= b - a - quiet_hours(a, b, inp, quiet, clock);
+        }
+    }
+    hours.max(0)
+}
+
+/// Hours of `[from_h, to_h)` on quiet days.
+fn quiet_hours(from_h: i64, to_h: i64, inp: &Inputs, quiet: u64, clock: &mut LocalClock) -> i64 {
+    let mut hours = 0;
     let (d0, _) = clock.local(from_h * HOUR);
     let (d1, _) = clock.local((to_h - 1) * HOUR);
     for d in d0..=d1 {
         let back = i64::from(inp.as_of) - 1 - i64::from(d);
         if (0..64).contains(&back) && quiet & (1 << back) != 0 {
             let (start, end) = (clock.midnight(d) / HOUR, clock.midnight(d + 1) / HOUR);
-            hours -= (to_h.min(end) - from_h.max(start)).max(0);
+            hours += (to_h.min(end) - from_h.max(start)).max(0);
         }
     }
-    hours.max(0)
+    hours
 }
 
 fn silence(x: &Silence, inp: &Inputs, ctx: &Shared, s: usize) -> Option<Hit> {
     let tr = &inp.traces[s];
     let hist = x.history_days.min(super::inputs::TRACE_DAYS) as u32;
     let mask = if hist >= 64 { u64::MAX } else { (1u64 << hist) - 1 };
+    let mut clock = LocalClock::new(inp.tz.unwrap_or(chrono_tz::Asia::Shanghai));
+    // A student overdue from leave is raised by the leave rule, not twice.
+    if ctx.leave_rule && overdue(inp, s).is_some() {
+        return None;
+    }
+    // Days on approved leave are neither usual nor unusual for this student.
+    let away = leave_days(inp, s, &mut clock);
     let any = on_campus_days(tr);
-    let normal_days = (any & mask & !ctx.quiet).count_ones();
-    let usable = (mask & !ctx.quiet & campus_days(inp)).count_ones();
+    let normal_days = (any & mask & !ctx.quiet & !away).count_ones();
+    let usable = (mask & !ctx.quiet & !away & campus_days(inp)).count_ones();
     if usable < x.min_history_days.max(1) {
         return None;
     }
@@ -537,14 +575,14 @@ fn silence(x: &Silence, inp: &Inputs, ctx: &Shared, s: usize) -> Option<Hit> {
     }
     let now_h = inp.as_of_ts / HOUR;
     let last = *tr.hours.last()?;
-    let mut clock = LocalClock::new(inp.tz.unwrap_or(chrono_tz::Asia::Shanghai));
-    let silent = effective_hours(last + 1, now_h, inp, ctx.quiet, &mut clock);
     let lo_h = now_h - i64::from(hist) * 24;
+    let excused = excused_hours(inp.leaves_of(s), lo_h.min(last), now_h);
+    let silent = effective_hours(last + 1, now_h, inp, ctx.quiet, &excused, &mut clock);
     let longest = tr
         .hours
         .windows(2)
         .filter(|w| w[0] >= lo_h)
-        .map(|w| effective_hours(w[0] + 1, w[1], inp, ctx.quiet, &mut clock))
+        .map(|w| effective_hours(w[0] + 1, w[1], inp, ctx.quiet, &excused, &mut clock))
         .max()
         .unwrap_or(0);
     if x.beyond_own_longest && silent <= longest {
@@ -599,6 +637,11 @@ fn dorm_night(x: &DormNight, inp: &Inputs, ctx: &Shared, s: usize) -> Option<Hit
             states.push(None);
             continue;
         }
+        // On approved leave the student is expected away.
+        if inp.leaves_of(s).iter().filter_map(|l| l.excused()).any(|(a, b)| a <= at && at < b) {
+            states.push(None);
+            continue;
+        }
         let last = ev.iter().rev().find(|(t, _)| *t < at && *t >= at - 24 * HOUR);
         states.push(last.map(|(_, is_in)| *is_in));
     }
@@ -628,6 +671,40 @@ fn dorm_night(x: &DormNight, inp: &Inputs, ctx: &Shared, s: usize) -> Option<Hit
             "nights_known": known.len(),
             "return_share": round3(share),
             "last_nights_in_dorm": states.iter().rev().take(7).collect::<Vec<_>>(),
+        }),
+        vars,
+    })
+}
+
+fn leave_overdue(x: &LeaveOverdue, inp: &Inputs, s: usize) -> Option<Hit> {
+    // "No trace since" means nothing without a source of traces on campus for the student.
+    if on_campus_days(&inp.traces[s]) == 0 {
+        return None;
+    }
+    let l = overdue(inp, s)?;
+    let hours = (inp.as_of_ts - l.end) / HOUR;
+    let level = x.levels.level(hours as f64, true)?;
+    let tz = inp.tz.unwrap_or(chrono_tz::Asia::Shanghai);
+    let planned = crate::schema::time::format_timestamp(l.end, tz);
+    let last = inp.traces[s].hours.last().map(|h| crate::schema::time::format_timestamp(h * HOUR, tz));
+    let mut vars = BTreeMap::new();
+    vars.insert("hours", hours.to_string());
+    vars.insert("kind", l.kind.clone());
+    vars.insert("planned", planned.clone());
+    Some(Hit {
+        level,
+        severity: hours as f64 / x.levels.yellow.unwrap_or(24.0).max(1.0),
+        feature: "hours_overdue_from_leave".into(),
+        value: Some(hours as f64),
+        baseline: None,
+        cohort_pct: None,
+        trend: json!({
+            "method": "approved leave past its planned return, not reported back, no trace since",
+            "leave_id": l.id,
+            "leave_kind": l.kind,
+            "planned_start": crate::schema::time::format_timestamp(l.start, tz),
+            "planned_return": planned,
+            "last_trace_hour": last,
         }),
         vars,
     })

@@ -1,6 +1,7 @@
 //! What the rules read, loaded once per run from the published store as of D:
 //! the students, a window of complete weeks of `student_week`, term results, screenings,
-//! hourly traces of every record kind a student leaves, and dorm gate events.
+//! hourly traces of every record kind a student leaves, dorm gate events, leave requests
+//! and the calendar's holidays.
 //!
 //! Only the window the rules need is read (at most a few months), so a run's memory
 //! does not grow with the store's history.
@@ -131,12 +132,22 @@ pub struct Inputs {
     /// Per student: `(model, score, reasons_en, reasons_zh, reasons JSON)` from
     /// `risk_scores` of the as-of date (outcomes already known left out).
     pub risk: Vec<Vec<RiskRow>>,
+    /// Leave requests per student (see [`super::absence`]).
+    pub leaves: Vec<Vec<super::absence::Leave>>,
+    /// Holiday and vacation days (bit i = D − 1 − i) from the calendar, when one was sent
+    /// that covers the days with data; `None`: holidays are inferred from silence.
+    pub calendar: Option<u64>,
 }
 
 impl Inputs {
     /// Index of a student id.
     pub fn index(&self) -> HashMap<&str, usize> {
         self.students.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect()
+    }
+
+    /// The student's leave requests (none when leave was not loaded).
+    pub fn leaves_of(&self, i: usize) -> &[super::absence::Leave] {
+        self.leaves.get(i).map_or(&[], Vec::as_slice)
     }
 
     /// Whether the student has records of `source` (in the trace window for trace kinds).
@@ -239,6 +250,10 @@ pub async fn load(
     load_risk(ctx, rules, tables, &idx, &mut inp).await?;
     load_traces(ctx, tables, &idx, &mut inp).await?;
     load_dorm(ctx, rules, tables, &idx, &mut inp).await?;
+    super::absence::load_leaves(ctx, tables, &idx, &mut inp).await?;
+    let calendar = super::absence::load_calendar(ctx, tables, as_of).await?;
+    let campus = inp.traces.iter().map(super::detect::on_campus_days).fold(0, |a, b| a | b);
+    inp.calendar = super::absence::sent_off_days(calendar, campus);
     inp.participation = vec![false; n];
     if tables.contains("participation") {
         for b in collect(ctx, "SELECT DISTINCT student_id FROM participation").await? {
@@ -253,7 +268,7 @@ pub async fn load(
     Ok(inp)
 }
 
-async fn collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, WarningError> {
+pub(super) async fn collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, WarningError> {
     Ok(ctx.sql(sql).await?.execute_stream().await?.try_collect().await?)
 }
 

@@ -10,6 +10,7 @@
 //!  ops.sqlite + truth ─► evaluate
 //! ```
 
+pub mod absence;
 pub mod audit;
 pub mod db;
 pub mod detect;
@@ -147,5 +148,7 @@ pub async fn raise(
     Ok(rep)
 }
 
+#[cfg(test)]
+mod absence_tests;
 #[cfg(test)]
 mod tests;

@@ -22,7 +22,7 @@ pub const CATEGORIES: [&str; 4] = ["academic", "wellbeing", "economic", "safety"
 /// Levels, most urgent first.
 pub const LEVELS: [&str; 3] = ["red", "orange", "yellow"];
 /// Record kinds a rule may name as its data sources.
-pub const SOURCES: [&str; 12] = [
+pub const SOURCES: [&str; 13] = [
     "card_transactions",
     "access_events",
     "network_sessions",
@@ -34,6 +34,7 @@ pub const SOURCES: [&str; 12] = [
     "library_loans",
     "assessments",
     "process_records",
+    "leave_requests",
     "risk_scores",
 ];
 
@@ -346,6 +347,15 @@ pub struct DormNight {
     pub campus_share_max: f64,
 }
 
+/// Overdue from leave: past an approved leave's planned return (`end_ts`), not reported
+/// back (`returned_at` empty) and no trace on campus since.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LeaveOverdue {
+    /// Hours past the planned return per level.
+    pub levels: Levels,
+}
+
 /// Several rules of a category firing together.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -371,6 +381,8 @@ pub enum Check {
     Silence(Silence),
     /// Not back in the dorm overnight.
     DormNight(DormNight),
+    /// Overdue from leave.
+    Leave(LeaveOverdue),
     /// Several rules together.
     Composite(Composite),
     /// A risk model's calibrated score (`risk_scores`, written by the nightly scoring).
@@ -523,13 +535,15 @@ fn type_keys(ty: &str) -> Option<&'static [&'static str]> {
             "min_history_days",
         ],
         "dorm_night" => &["levels", "history_days", "min_return_share", "check_hour", "campus_share_max"],
+        "leave" => &["levels"],
         "composite" => &["rules", "levels"],
         "risk" => &["model", "levels"],
         _ => return None,
     })
 }
 
-const TYPES: [&str; 8] = ["change", "threshold", "term", "screening", "silence", "dorm_night", "composite", "risk"];
+const TYPES: [&str; 9] =
+    ["change", "threshold", "term", "screening", "silence", "dorm_night", "leave", "composite", "risk"];
 
 /// Term tables and the columns rules may use.
 const TERM_COLUMNS: [(&str, &[&str]); 2] = [
@@ -710,6 +724,7 @@ fn rule(t: &toml::Table) -> Result<Option<Rule>, Vec<String>> {
         "silence" => value.try_into().map(Check::Silence).map_err(de),
         "dorm_night" => value.try_into().map(Check::DormNight).map_err(de),
         "risk" => value.try_into().map(Check::Risk).map_err(de),
+        "leave" => value.try_into().map(Check::Leave).map_err(de),
         _ => value.try_into().map(Check::Composite).map_err(de),
     };
     let check = match check {
@@ -825,6 +840,7 @@ fn check_params(c: &Check) -> Vec<String> {
                 p.push("`check_hour` must lie in 0–8 (a night hour)".into());
             }
         }
+        Check::Leave(x) => lv(&x.levels, true),
         Check::Composite(x) => {
             lv(&x.levels, true);
             if x.rules.len() < 2 {

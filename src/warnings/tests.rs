@@ -7,18 +7,18 @@ use super::detect::{detect, signals, Candidate};
 use super::inputs::{Inputs, Student, Traces, TRACE_SOURCES};
 use super::rules::{parse, RuleSet, BUILTIN};
 
-const TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
-const HOUR: i64 = 3_600_000_000;
+pub(super) const TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+pub(super) const HOUR: i64 = 3_600_000_000;
 /// 2025-11-17, a Monday.
 const AS_OF: i32 = 20_409;
 const WEEKS: usize = 11;
 
-fn rules() -> RuleSet {
+pub(super) fn rules() -> RuleSet {
     parse(BUILTIN, "built-in").expect("built-in rules")
 }
 
 /// `n` ordinary students in one group, every source present, steady weeks.
-fn campus(n: usize) -> Inputs {
+pub(super) fn campus(n: usize) -> Inputs {
     let clock = crate::features::clock::LocalClock::new(TZ);
     let as_of_ts = clock.midnight(AS_OF);
     let mut inp = Inputs { as_of: AS_OF, as_of_ts, tz: Some(TZ), groups: 1, ..Inputs::default() };
@@ -75,7 +75,7 @@ fn campus(n: usize) -> Inputs {
     inp
 }
 
-fn set_recent(inp: &mut Inputs, feature: &str, s: usize, recent: &[f64]) {
+pub(super) fn set_recent(inp: &mut Inputs, feature: &str, s: usize, recent: &[f64]) {
     let v = &mut inp.weekly.get_mut(feature).expect("feature")[s];
     let k = v.len() - recent.len();
     for (i, x) in recent.iter().enumerate() {
@@ -83,7 +83,7 @@ fn set_recent(inp: &mut Inputs, feature: &str, s: usize, recent: &[f64]) {
     }
 }
 
-fn fired<'a>(c: &'a [Candidate], s: usize, rule: &str) -> Option<&'a Candidate> {
+pub(super) fn fired<'a>(c: &'a [Candidate], s: usize, rule: &str) -> Option<&'a Candidate> {
     c.iter().find(|x| x.student == s && x.rule == rule)
 }
 

@@ -46,11 +46,12 @@ fn same_seed_same_bytes_whatever_the_threads_and_another_seed_differs() {
     generate(&a, &[&args[..], &["--threads", "1"]].concat());
     generate(&b, &[&args[..], &["--threads", "3"]].concat());
     let (fa, fb) = (files(&a), files(&b));
-    assert_eq!(fa.len(), 16 + 6 + 4, "{:?}", fa.keys());
+    assert_eq!(fa.len(), 18 + 6 + 5, "{:?}", fa.keys());
     assert!(fa == fb, "same seed, different bytes");
     generate(&c, &["--students", "300", "--weeks", "3", "--seed", "6", "--dirty", "0.01"]);
     let fc = files(&c);
-    let same = fa.iter().filter(|(k, v)| fc.get(*k) == Some(*v)).count();
+    // The calendar follows the dates, not the seed.
+    let same = fa.iter().filter(|(k, v)| fc.get(*k) == Some(*v) && !k.to_string_lossy().contains("calendar")).count();
     assert!(same < 3, "another seed gives the same files: {same}");
 }
 
@@ -73,7 +74,7 @@ fn a_clean_campus_ingests_with_nothing_quarantined() {
         let dir = s.scratch("campus");
         let now = generate(&dir, &["--students", "250", "--weeks", "4", "--seed", "3", "--format", format]);
         let reps = ingest_json(&s, &now, &[&dir]);
-        assert_eq!(reps.len(), 16, "{format}");
+        assert_eq!(reps.len(), 18, "{format}");
         for r in &reps {
             assert!(field(r, "stored") > 0, "{format}: {r}");
             assert_eq!((field(r, "quarantined"), field(r, "duplicates")), (0, 0), "{format}: {r}");
@@ -176,6 +177,7 @@ fn planted_effects_are_visible_in_the_files() {
     hardship_spends_less_per_meal(&truth, &card);
     academic_failure_agrees_with_grades(&dir);
     lost_contact_spells_are_silent(&dir);
+    leave_follows_the_days_away(&dir);
 }
 
 fn canteen_meals(card: &[HashMap<String, String>]) -> HashMap<String, BTreeSet<(i64, u8)>> {
@@ -285,4 +287,96 @@ fn lost_contact_spells_are_silent(dir: &Path) {
             }
         }
     }
+}
+
+/// Home leave covers days with no record on campus; lost-contact students file none; the
+/// calendar holds the holiday the students went home for.
+fn leave_follows_the_days_away(dir: &Path) {
+    let leave = rows(dir, "leave_requests.csv");
+    let home: Vec<&HashMap<String, String>> = leave.iter().filter(|r| r["kind"] == "home").collect();
+    assert!(home.len() > 100, "{} home leaves", home.len());
+    assert!(leave.iter().any(|r| r["kind"] == "sick") && leave.iter().any(|r| r["approved"] == "false"));
+    let lost: BTreeSet<String> =
+        rows(dir, "truth/lost_contact.csv").into_iter().map(|r| r["student_id"].clone()).collect();
+    assert!(leave.iter().all(|r| !lost.contains(&r["student_id"])), "a lost-contact student files no leave");
+    // From the planned departure to the start of the return day: (local day, second).
+    let mut away: HashMap<&str, Vec<((i64, i64), (i64, i64))>> = HashMap::new();
+    for r in &home {
+        let (a, b) = (local(&r["start_ts"]).unwrap_or_default(), local(&r["end_ts"]).unwrap_or_default());
+        away.entry(r["student_id"].as_str()).or_default().push((a, (b.0, 0)));
+        if let Some((back, _)) = local(&r["returned_at"]) {
+            assert_eq!(back, b.0, "reported back on the return day: {r:?}");
+        }
+    }
+    for kind in ["card_transactions.csv", "access_events.csv"] {
+        for r in rows(dir, kind) {
+            let Some(spans) = away.get(r["student_id"].as_str()) else { continue };
+            let Some(t) = local(&r["ts"]) else { continue };
+            assert!(spans.iter().all(|(a, b)| t < *a || t >= *b), "{kind} row while away on leave: {r:?}");
+        }
+    }
+    let cal = rows(dir, "calendar.csv");
+    let has = |a: &str, b: &str, kind: &str| {
+        cal.iter().any(|r| r["start_date"] == a && r["end_date"] == b && r["kind"] == kind)
+    };
+    assert!(has("2025-10-01", "2025-10-07", "holiday"), "{cal:?}");
+    assert!(has("2025-09-01", "2026-01-04", "term") && has("2025-12-22", "2026-01-04", "exam"), "{cal:?}");
+}
+
+/// sha256 of what `radar generate --students 300 --weeks 6 --seed 5 --dirty 0.01` wrote
+/// for the kinds that existed before `calendar` and `leave_requests` (the binary of commit
+/// 84c109b): adding those two kinds must change none of them (their own streams).
+const BEFORE_CALENDAR_AND_LEAVE: [(&str, &str); 24] = [
+    ("access_events.csv", "28a792ca5307cd5c0840590d8738d67a79a8a017fd6c98caf99300224c87fcfd"),
+    ("activities.csv", "41620aa5b304be169c16765634d0473187568eb709666a7d23d98bb4fdba9bd3"),
+    ("assessments.csv", "990ae451f9349002a246eabe003f202cd75b0466c7695dc3c7eb571ebff030b1"),
+    ("attendance.csv", "252076b6ade66e1140c4bde4f74be05c21eeb311fbcf0aa9209842ee93c13d9b"),
+    ("awards.csv", "8dbcf0d67267827a712340d53b0f3506bc8208a3b57a674c4c193b6fff1be2d6"),
+    ("card_transactions.csv", "e0ebc8a6a03602a241036ee02fe78329219edf7f2753c6f160c99f22f0e62646"),
+    ("courses.csv", "13c4f0c08c717df044320f5e87a0acc9c39e9e09996f5e26bff62d9ad079c379"),
+    ("coursework.csv", "5faf0d49095eee0159fa860a60316b610fd7e5b7cd7fb641a00ea0717bdfce5e"),
+    ("grades.csv", "556fe780dc31ba07405058f09065cefb0226945bda22eaaf7953f419f0c009e6"),
+    ("learning_events.csv", "fb5b6986e2d96bedc7538a133ca3bcb12e102b2d14be0e97b62890217de636fd"),
+    ("library_loans.csv", "26122e15febcea79654c07f4f625b40424c656be784e1f70d22e2ba604aeb399"),
+    ("network_sessions.csv", "34275198e01663a0a05ef9f80c3a0e3fba0bcc60f9d3ed6b1b85d6c439d45d92"),
+    ("participation.csv", "7e75e7c957947b85fa09667d9b1b90d8a13d9c4168ae314f3b2fac9f9168fcfa"),
+    ("process_records.csv", "e45d0c5637e6c49867cbd232d44c2ad9f5e1ea43b465dbd833ac89fd53380072"),
+    ("staff.csv", "a3f9fd09d725bf1d318f620381a300114ba2378d57ba52a302705fc97711feea"),
+    ("students.csv", "d40d834227468d053596f898515afc81a9132c0b64447773f2bce5a5d40ce9d8"),
+    ("gb18030/activities.csv", "ed6bd268fcd33519f6ee6adde77fdb436ed9b8c2b12c5a4b08cd0634c333b538"),
+    ("gb18030/courses.csv", "f97ccd4e96bdda68521121af74cab6f4f3504d3508e2ba0f8f673c2d8a5da860"),
+    ("gb18030/staff.csv", "76a787c8a2042f1e48237f55d6680bdb0211694e2014d83520993014a97335c7"),
+    ("gb18030/students.csv", "438367d960eac933ec1535f9ba9f7df333a00debefadb5e61682a7a1c461827c"),
+    ("truth/academic_failure.csv", "570ae510bfeefcd8bb37f143d0d32a5cc9f21b183201e263f47dc38e5c950115"),
+    ("truth/distress.csv", "5551795650a44d8552f8fcd819b1033ca0d2bbdee27891b423137103579be605"),
+    ("truth/lost_contact.csv", "4a201e8e9b0f2f0ef3c18a6859313271951682e5e40b77e431e12cd9cd96d1e0"),
+    ("truth/students.csv", "501e614516bae13528b7187377a4defd0c9cf920c8ef7fb89d5cabde638a8980"),
+];
+/// sha256 of that run's truth/dirty.csv: the new kinds' lines left out, it is unchanged.
+const BEFORE_DIRTY: &str = "5264fb8c824e81430e3c78213296617a01ff7eff97b5715db91d620bfef8af9d";
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn the_older_kinds_are_byte_identical_to_before_calendar_and_leave() {
+    let s = TestStore::new();
+    let dir = s.scratch("campus");
+    generate(&dir, &["--students", "300", "--weeks", "6", "--seed", "5", "--dirty", "0.01"]);
+    for (name, want) in BEFORE_CALENDAR_AND_LEAVE {
+        assert_eq!(sha256(&std::fs::read(dir.join(name)).expect("read")), want, "{name} changed");
+    }
+    let dirty = std::fs::read_to_string(dir.join("truth/dirty.csv")).expect("dirty.csv");
+    let old: String = dirty
+        .lines()
+        .filter(|l| !l.starts_with("calendar.") && !l.starts_with("leave_requests."))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(old, dirty, "the new kinds get bad rows too");
+    assert_eq!(sha256(old.as_bytes()), BEFORE_DIRTY);
+    // The new kinds are there: a National Day in the window sends students home on leave.
+    assert!(csv_rows(&dir.join("calendar.csv")) >= 5);
+    assert!(csv_rows(&dir.join("leave_requests.csv")) > 50);
 }

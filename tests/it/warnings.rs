@@ -164,3 +164,98 @@ levels = { yellow = 3, orange = 2 }
     ok(&list);
     assert!(String::from_utf8_lossy(&list.stdout).contains("safety.no_trace"));
 }
+
+/// A small campus of 20 resident students with three canteen meals and a dorm return
+/// every day from 2025-09-08 to 2025-10-19; six went home over National Day on leave.
+/// S01–S04 leave no trace from 2025-10-16: S01 on approved leave until 10-22, S02 without
+/// leave, S03 on approved leave that ended 10-17 20:00 (not reported back), S04 with a
+/// refused leave. `calendar` adds the campus calendar.
+fn absence_campus(dir: &std::path::Path, calendar: bool) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let mut students = String::from(
+        "student_id,name,gender,college,major,class_id,cohort,degree_level,dorm_building,dorm_floor,dorm_room,\
+         counsellor_id,mentor_id,political_status,hometown_province,financial_aid_level,status\n",
+    );
+    let mut card = String::from("txn_id,student_id,ts,amount,kind,merchant_category,merchant_id,location\n");
+    let mut access = String::from("event_id,student_id,ts,place_type,place_id,direction\n");
+    let first = chrono::NaiveDate::from_ymd_opt(2025, 9, 8).expect("date");
+    for s in 1..=20 {
+        let id = format!("S{s:02}");
+        students
+            .push_str(&format!("{id},学生{s},M,CS,CS,C1,2024,undergraduate,D1,1,10{s},0001,,masses,,none,active\n"));
+        for d in 0..42 {
+            let day = first + chrono::Days::new(d);
+            let (m, dd) = (chrono::Datelike::month(&day), chrono::Datelike::day(&day));
+            let silent = s <= 4 && (m, dd) >= (10, 16);
+            let holiday = (10..=15).contains(&s) && m == 10 && dd <= 7;
+            if silent || holiday {
+                continue;
+            }
+            for (k, h) in [(0, "08:00"), (1, "12:00"), (2, "18:00")] {
+                card.push_str(&format!("T{s}-{d}-{k},{id},{day} {h}:00,8.00,purchase,canteen,M1,一食堂\n"));
+            }
+            access.push_str(&format!("A{s}-{d},{id},{day} 22:00:00,dorm,D1,in\n"));
+        }
+    }
+    let mut leave = String::from("leave_id,student_id,kind,start_ts,end_ts,approved,returned_at\n");
+    leave.push_str("LV1,S01,home,2025-10-16 08:00:00,2025-10-22 18:00:00,true,\n");
+    leave.push_str("LV3,S03,home,2025-10-16 08:00:00,2025-10-17 20:00:00,true,\n");
+    leave.push_str("LV4,S04,personal,2025-10-16 08:00:00,2025-10-22 18:00:00,false,\n");
+    for s in 10..=15 {
+        leave.push_str(&format!(
+            "LV{s},S{s:02},home,2025-10-01 07:00:00,2025-10-08 08:00:00,true,2025-10-08 09:00:00\n"
+        ));
+    }
+    for (name, text) in [
+        ("students.csv", students),
+        ("card_transactions.csv", card),
+        ("access_events.csv", access),
+        ("leave_requests.csv", leave),
+    ] {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+    if calendar {
+        std::fs::write(
+            dir.join("calendar.csv"),
+            "start_date,end_date,kind,term,name\n2025-09-01,2026-01-18,term,2025-2026-1,\n\
+             2025-09-01,2025-12-21,teaching,2025-2026-1,\n2025-10-01,2025-10-07,holiday,2025-2026-1,国庆节\n\
+             2025-12-22,2026-01-18,exam,2025-2026-1,\n",
+        )
+        .expect("write");
+    }
+}
+
+/// (student, rule) → evidence of the warnings raised as of 2025-10-20.
+fn absence_warnings(calendar: bool) -> std::collections::BTreeMap<(String, String), serde_json::Value> {
+    let s = TestStore::new();
+    let dir = s.scratch("campus");
+    absence_campus(&dir, calendar);
+    let now = "2025-10-20T08:00:00+08:00";
+    ok(&s.ingest_at(now, &[&dir]));
+    ok(&radar(&s, now, &["refresh", "--as-of", "2025-10-20"]));
+    s.sql("SELECT student_id, rule, evidence FROM warnings")
+        .into_iter()
+        .skip(1)
+        .map(|r| ((r[0].clone(), r[1].clone()), serde_json::from_str(&r[2]).expect("evidence")))
+        .collect()
+}
+
+#[test]
+fn leave_excuses_a_silence_an_overdue_one_is_raised_and_the_calendar_is_named() {
+    let with = absence_warnings(true);
+    let key = |s: &str, r: &str| (s.to_string(), r.to_string());
+    assert!(!with.contains_key(&key("S01", "safety.no_trace")), "approved leave: {with:?}");
+    assert!(!with.contains_key(&key("S01", "safety.leave_overdue")), "not due back yet");
+    let no_leave = &with[&key("S02", "safety.no_trace")];
+    assert_eq!(no_leave["calendar"], "sent");
+    let overdue = &with[&key("S03", "safety.leave_overdue")];
+    assert_eq!((overdue["value"].as_f64(), &overdue["trend"]["leave_id"]), (Some(52.0), &"LV3".into()));
+    assert!(!with.contains_key(&key("S03", "safety.no_trace")), "raised once, by the leave rule");
+    assert!(with.contains_key(&key("S04", "safety.no_trace")), "refused leave excuses nothing");
+    for s in 10..=15 {
+        assert!(with.keys().all(|(id, _)| id != &format!("S{s:02}")), "home over the holiday on leave");
+    }
+    let without = absence_warnings(false);
+    assert_eq!(without[&key("S02", "safety.no_trace")]["calendar"], "inferred");
+    assert!(without.contains_key(&key("S03", "safety.leave_overdue")));
+}

@@ -1,5 +1,5 @@
 //! The data set's span: the first to the last local date over every timestamp and date
-//! column of every stored event kind (`due_at` excluded), ending at D − 1 at the latest.
+//! column of every stored event kind (`due_at` and `leave_requests` excluded), ending at D − 1 at the latest.
 
 use chrono_tz::Tz;
 use datafusion::prelude::SessionContext;
@@ -13,7 +13,7 @@ use crate::schema::{ColType, KindSpec, ALL_KINDS};
 pub fn span_columns() -> Vec<(&'static KindSpec, &'static str, ColType)> {
     ALL_KINDS
         .iter()
-        .filter(|k| k.is_event())
+        .filter(|k| k.in_span())
         .flat_map(|k| {
             k.columns
                 .iter()
