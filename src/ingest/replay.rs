@@ -8,7 +8,8 @@ use super::rows::ReplayRows;
 use super::run::RunCtx;
 use super::runs::FileReport;
 use super::{append, upsert, IngestError, Progress};
-use crate::schema::{Mode, Reason, ALL_KINDS};
+use crate::schema::{Mode, ALL_KINDS};
+use crate::store::StoreError;
 
 /// The `file` of replay runs in `ingest_runs`.
 pub const REPLAY_FILE: &str = "<replay-quarantine>";
@@ -24,8 +25,7 @@ pub(super) async fn replay(ctx: &mut RunCtx<'_>, progress: &dyn Progress) -> Res
             continue;
         };
         let mut report = FileReport::new(&ctx.run_id, ctx.opts.now, REPLAY_FILE, kind.name);
-        let existing: HashMap<String, String> =
-            items.iter().map(|w| (w.entry_id.clone(), Reason::UnknownStudent.code().to_string())).collect();
+        let existing = in_scope(ctx, kind.name, &items).await?;
         let mut rows = ReplayRows::new(kind, items);
         let result = match kind.mode {
             Mode::Event => append::store_events(ctx, kind, &mut rows, &mut report, progress).await,
@@ -35,7 +35,9 @@ pub(super) async fn replay(ctx: &mut RunCtx<'_>, progress: &dyn Progress) -> Res
         };
         match result {
             Ok(entries) => {
-                quarantine::sync(ctx.store, &existing, &entries).await?;
+                if let Err(e) = quarantine::sync(ctx.store, &existing, &entries).await {
+                    super::run::committed_but(&mut report, &e.into());
+                }
             }
             Err(e) => report.fail(e.to_string()),
         }
@@ -43,4 +45,14 @@ pub(super) async fn replay(ctx: &mut RunCtx<'_>, progress: &dyn Progress) -> Res
         reports.push(report);
     }
     Ok(reports)
+}
+
+/// The stored state of the waiting rows: their replay rows and their quarantine entries.
+async fn in_scope(ctx: &RunCtx<'_>, kind: &str, items: &[Waiting]) -> Result<quarantine::Existing, StoreError> {
+    let ids: std::collections::HashSet<&str> = items.iter().map(|w| w.entry_id.as_str()).collect();
+    // Kind names are fixed identifiers: no quote can occur in them.
+    let mut all = quarantine::existing(ctx.store, &format!("kind = '{kind}'")).await?;
+    all.quarantine.retain(|id, _| ids.contains(id.as_str()));
+    all.replay.retain(|id| ids.contains(id.as_str()));
+    Ok(all)
 }

@@ -166,6 +166,27 @@ pub fn audit(db: &OpsDb, at: Micros, actor: &str, action: &str, student: &str, g
     Ok(())
 }
 
+/// Records that `actor` did `action` with a `detail` that holds no personal data (e.g. a
+/// `radar sql` query's hash and row count); `student` is empty when no student is concerned.
+pub fn audit_detail(
+    db: &OpsDb,
+    at: Micros,
+    actor: &str,
+    action: &str,
+    student: &str,
+    detail: &str,
+) -> Result<(), ProfileError> {
+    let e = crate::warnings::WarningError::from;
+    db.conn.execute_batch(AUDIT).map_err(e)?;
+    db.conn
+        .execute(
+            "INSERT INTO audit_log (at, actor, action, student_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![at, actor, action, student, detail],
+        )
+        .map_err(e)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

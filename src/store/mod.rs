@@ -4,6 +4,7 @@
 //! a consistent snapshot.
 
 mod keys;
+pub mod lock;
 mod publish;
 mod query;
 
@@ -19,8 +20,9 @@ use deltalake::{DeltaTable, DeltaTableError};
 use url::Url;
 
 pub use keys::{batch_key_hashes, hash_key, KeyHash, KeySet};
+pub use lock::WriterLock;
 pub use publish::Published;
-pub use query::{collect_stream, register, text_column};
+pub use query::{collect_stream, read_only, register, text_column};
 
 /// Errors of the store layer.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +41,18 @@ pub enum StoreError {
     /// Arrow compute failed (a bug when it happens on stored data).
     #[error("arrow: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    /// `radar sql` was given a statement that writes or reads outside the store (exit 2).
+    #[error("refused: {reason}; `radar sql` runs read-only queries of the store's tables")]
+    ReadOnly {
+        /// What was refused.
+        reason: String,
+    },
+    /// Another process is writing to the store (see [`lock`]).
+    #[error("another writer is using this store: {holder}; use --wait")]
+    Busy {
+        /// Who holds the writer lock: command, run and pid.
+        holder: String,
+    },
     /// The store directory is unusable.
     #[error("store {}: {reason}", path.display())]
     Location {

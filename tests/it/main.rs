@@ -17,5 +17,7 @@ mod recommend;
 mod refresh;
 mod replay;
 mod sql_output;
+mod sql_readonly;
 mod util;
 mod warnings;
+mod writer_lock;
