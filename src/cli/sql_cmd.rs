@@ -51,11 +51,25 @@ pub(super) async fn run(args: SqlArgs, s: &Settings) -> Result<(), Failure> {
 /// One `audit_log` row per query: who (`--as`, else the OS user), when (the clock), the
 /// query's xxh3 hash and the rows returned (none when refused) — never the query's values.
 fn audit(store: &Store, s: &Settings, actor: Option<&str>, query: &str, rows: Option<usize>) -> Result<(), Failure> {
-    let os_user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
-    let actor = actor.map(str::to_string).unwrap_or(os_user);
+    let actor = actor.map(str::to_string).unwrap_or_else(os_user);
     let hash = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(query.as_bytes()));
     let detail = serde_json::json!({ "query_hash": hash, "rows": rows, "refused": rows.is_none() }).to_string();
     let db = crate::warnings::db::OpsDb::open(store.root()).map_err(crate::Error::from)?;
     crate::profile::access::audit_detail(&db, s.now, &actor, "sql", "", &detail)
         .map_err(|e| Failure::Job(anyhow::Error::from(e).context("writing the audit log")))
+}
+
+/// The OS user running the command: `$USER`, `$LOGNAME`, else the process's uid.
+fn os_user() -> String {
+    if let Some(name) = ["USER", "LOGNAME"].iter().find_map(|v| std::env::var(v).ok().filter(|n| !n.is_empty())) {
+        return name;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(m) = std::fs::metadata("/proc/self") {
+            return format!("uid {}", m.uid());
+        }
+    }
+    "unknown".into()
 }

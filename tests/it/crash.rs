@@ -112,20 +112,6 @@ fn named_fail_points_leave_a_store_that_a_rerun_completes() {
     let tmp = tempfile::tempdir().expect("tmp");
     let input = make_input(tmp.path(), 30_000);
     let base = base_store(tmp.path());
-    for point in ["after_batch_write", "between_commits", "during_run_log"] {
-        let s = fresh_from(&base);
-        let out = ingest_cmd(&s, &input).env("RADAR_FAILPOINT", point).output().expect("run");
-        assert!(!out.status.success(), "{point} did not fire");
-        assert!(stderr(&out).contains(point), "{point}: {}", stderr(&out));
-        check_recovers(&s, &input);
-    }
-}
-
-#[test]
-fn named_fail_points_leave_a_store_that_a_rerun_completes() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let input = make_input(tmp.path(), 30_000);
-    let base = base_store(tmp.path());
     for point in [
         "after_batch_write",
         "between_commits",
