@@ -299,7 +299,7 @@ fn check_campus_recovers(s: &TestStore, c: &Campus, from: usize) {
         ok(&step.cmd(s).output().expect("rerun"));
     }
     // One process for every total: each query a column of one row.
-    let all = c.expect.iter().map(|(q, _)| format!("({q})")).collect::<Vec<_>>().join(", ");
+    let all = c.expect.iter().enumerate().map(|(i, (q, _))| format!("({q}) AS c{i}")).collect::<Vec<_>>().join(", ");
     let got = s.sql(&format!("SELECT {all}"));
     for (i, (q, want)) in c.expect.iter().enumerate() {
         assert_eq!(got[1][i], want.to_string(), "{q} (crash in step {from})");
