@@ -60,7 +60,9 @@ impl Error {
     /// Whether this is a usage or configuration error (exit code 2) rather than a failed job.
     pub fn is_config(&self) -> bool {
         match self {
-            Error::Config { .. } | Error::Generate(crate::generate::GenerateError::Invalid { .. }) => true,
+            Error::Config { .. }
+            | Error::Generate(crate::generate::GenerateError::Invalid { .. })
+            | Error::Store(crate::store::StoreError::ReadOnly { .. }) => true,
             Error::Pipeline(p) => p.is_definition(),
             Error::Refresh(r) => r.is_config(),
             Error::Warning(w) => w.is_config(),

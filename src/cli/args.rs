@@ -23,6 +23,9 @@ pub struct Cli {
     /// Print more about what happens (repeat for more).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// A command that writes to the store waits for another writer to finish instead of exiting 1.
+    #[arg(long, global = true)]
+    pub wait: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -572,9 +575,6 @@ pub struct RefreshArgs {
     /// Recompute everything instead of only the weeks touched since the last refresh.
     #[arg(long)]
     pub full: bool,
-    /// Wait for a refresh already running on this store instead of exiting.
-    #[arg(long)]
-    pub wait: bool,
     /// Pipeline directory (default: ./pipelines when present, else the built-in pipelines).
     #[arg(long, env = "RADAR_PIPELINES")]
     pub pipelines: Option<PathBuf>,
@@ -752,8 +752,11 @@ pub struct IngestArgs {
 /// `radar sql`.
 #[derive(Debug, Args)]
 pub struct SqlArgs {
-    /// One SQL statement; tables are named as in the store (`radar sql "SHOW TABLES"`).
+    /// One read-only SQL statement; tables are named as in the store (`radar sql "SHOW TABLES"`).
     pub query: String,
+    /// Who is asking, for the audit log (default: the OS user).
+    #[arg(long = "as", value_name = "STAFF_ID")]
+    pub actor: Option<String>,
     /// Output format (default: table on a terminal, csv otherwise).
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,

@@ -28,6 +28,7 @@ pub(super) async fn run(args: DemoArgs, s: &Settings) -> Result<(), Failure> {
     let root = &args.demo_store;
     fresh_store(root)?;
     let store = Store::open(root).map_err(crate::Error::from)?;
+    let _writer = super::writer_lock(&store, "demo", s.wait).await?;
     let now = crate::schema::time::parse_clock(&clock, s.tz).unwrap_or(s.now);
     let opts = IngestOptions { kind: None, encoding: Encoding::Utf8, tz: s.tz, now, batch_rows: 65_536 };
     eprintln!("radar demo: ingesting {} into {} (clock {clock})", data.display(), root.display());

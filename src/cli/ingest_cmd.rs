@@ -15,6 +15,7 @@ use crate::store::Store;
 pub(super) async fn run(args: IngestArgs, s: &Settings) -> Result<(), Failure> {
     let opts = options(&args, s)?;
     let store = Store::open(&s.store).map_err(crate::Error::from)?;
+    let _writer = super::writer_lock(&store, "ingest", s.wait).await?;
     let bars = Bars::new();
     let progress: &dyn Progress = if s.progress() { &bars } else { &NoProgress };
     let mut outcome = IngestOutcome::default();

@@ -46,6 +46,8 @@ pub struct Settings {
     pub quiet: bool,
     /// `-v` count.
     pub verbose: u8,
+    /// `--wait`: a writing command waits for the store's writer lock.
+    pub wait: bool,
 }
 
 /// A failure with its exit code.
@@ -95,7 +97,7 @@ impl Settings {
             })?,
             None => chrono::Utc::now().timestamp_micros(),
         };
-        Ok(Settings { store: cli.store.clone(), tz, now, quiet: cli.quiet, verbose: cli.verbose })
+        Ok(Settings { store: cli.store.clone(), tz, now, quiet: cli.quiet, verbose: cli.verbose, wait: cli.wait })
     }
 
     /// Whether to draw progress bars: stderr is a terminal and not `-q`.
@@ -170,7 +172,48 @@ fn init_logging(quiet: bool, verbose: u8) {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
 }
 
+/// The command name when `command` writes to the store (see [`crate::store::lock`]).
+/// Not here: `ingest` (locks once its options are checked and the store is created),
+/// `schedule` (locks each night), `demo` (locks its own store), warning
+/// lifecycle changes and audit rows (ops.sqlite only: SQLite's own locking), `models
+/// activate|nightly` (the model registry, outside the store) and every reader.
+fn writes(command: &Command) -> Option<&'static str> {
+    use args::{EvaluateWhat, WarningsAction};
+    match command {
+        Command::Refresh(_) => Some("refresh"),
+        Command::Train(_) => Some("train"),
+        Command::Score(a) if !a.no_write => Some("score"),
+        Command::Typology(_) => Some("typology"),
+        Command::Hardship(_) => Some("hardship"),
+        Command::Profile(a) if a.all => Some("profile --all"),
+        Command::Recommend(a) if a.all => Some("recommend --all"),
+        Command::Evaluate(a) if matches!(&a.what, EvaluateWhat::Students(e) if !e.no_write) => {
+            Some("evaluate students")
+        }
+        Command::Warnings(a) if matches!(a.action, Some(WarningsAction::Raise { .. })) => Some("warnings raise"),
+        _ => None,
+    }
+}
+
+/// Takes the store's writer lock for `command` (exit 1 naming the holder when busy).
+pub(super) async fn writer_lock(
+    store: &crate::store::Store,
+    command: &str,
+    wait: bool,
+) -> Result<crate::store::WriterLock, Failure> {
+    let holder = format!("radar {command} (pid {})", std::process::id());
+    Ok(crate::store::lock::acquire(store.root(), wait, &holder).await.map_err(crate::Error::from)?)
+}
+
 async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
+    // Held until the command ends; a command that finds no store fails on its own terms.
+    let _writer = match writes(&command) {
+        Some(name) => match crate::store::Store::open_existing(&settings.store) {
+            Ok(store) => Some(writer_lock(&store, name, settings.wait).await?),
+            Err(_) => None,
+        },
+        None => None,
+    };
     match command {
         Command::Ingest(a) => ingest_cmd::run(a, &settings).await,
         Command::Sql(a) => sql_cmd::run(a, &settings).await,

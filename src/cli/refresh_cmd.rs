@@ -66,7 +66,7 @@ async fn run_once(store: &Store, opts: &RefreshOptions, s: &Settings) -> Result<
 pub(super) async fn run(args: RefreshArgs, s: &Settings) -> Result<(), Failure> {
     let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
     let rules = if args.no_warnings { None } else { Some(load_rules(args.rules.clone())?) };
-    let opts = options(args.as_of.as_deref(), args.full, args.wait, args.pipelines.clone(), s, s.now)?;
+    let opts = options(args.as_of.as_deref(), args.full, s.wait, args.pipelines.clone(), s, s.now)?;
     let nights: Vec<Option<String>> = match &args.from {
         None => vec![args.as_of.clone()],
         Some(from) => {
@@ -84,7 +84,7 @@ pub(super) async fn run(args: RefreshArgs, s: &Settings) -> Result<(), Failure> 
     };
     let mut reports = Vec::new();
     for (i, night) in nights.iter().enumerate() {
-        let mut o = options(night.as_deref(), args.full && i == 0, args.wait, args.pipelines.clone(), s, s.now)?;
+        let mut o = options(night.as_deref(), args.full && i == 0, s.wait, args.pipelines.clone(), s, s.now)?;
         o.pipelines = opts.pipelines.clone();
         let report = run_once(&store, &o, s).await?;
         if !s.quiet {
@@ -214,6 +214,9 @@ pub(super) async fn schedule(args: ScheduleArgs, s: &Settings) -> Result<(), Fai
             tokio::time::sleep(std::time::Duration::from_micros((next - now).max(0) as u64)).await;
         }
         first = false;
+        // A night waits for any writer (a manual ingest) rather than skip; it holds the
+        // lock through its scoring, warnings and profiles, and releases it until the next.
+        let _night = super::writer_lock(&store, "schedule", true).await?;
         let now = chrono::Utc::now().timestamp_micros();
         let opts = options(None, false, true, args.pipelines.clone(), s, now)?;
         match run_once(&store, &opts, s).await {

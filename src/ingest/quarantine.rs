@@ -7,7 +7,7 @@
 //! --replay-quarantine`; `quarantine.raw` keeps only the contract's columns, with personal,
 //! protected and sensitive ones blanked (see `Sensitivity::blanked_in_raw`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
@@ -138,47 +138,81 @@ fn to_replay_batch(entries: &[&Entry]) -> Result<RecordBatch, StoreError> {
     )?)
 }
 
-/// Stored entries (id → reason) matching a SQL condition on the quarantine table.
-pub async fn existing(store: &Store, condition: &str) -> Result<HashMap<String, String>, StoreError> {
+/// What is stored of a set of entries: quarantine entries (id → reason) and the ids of
+/// their `quarantine_replay` rows, each read from its own table.
+#[derive(Debug, Default)]
+pub struct Existing {
+    /// Entries in `quarantine`.
+    pub quarantine: HashMap<String, String>,
+    /// Entry ids in `quarantine_replay`.
+    pub replay: HashSet<String>,
+}
+
+/// Stored entries matching a SQL condition on columns both tables have (`kind`,
+/// `source_hash`, `entry_id`).
+pub async fn existing(store: &Store, condition: &str) -> Result<Existing, StoreError> {
+    let mut out = Existing::default();
     let sql = format!("SELECT entry_id, reason FROM t WHERE {condition}");
-    let mut out = HashMap::new();
     for b in store.query_table(QUARANTINE, &sql).await? {
         let (ids, reasons) = (text_column(&b, 0)?, text_column(&b, 1)?);
         for i in 0..b.num_rows() {
             if ids.is_valid(i) {
-                out.insert(ids.value(i).to_string(), reasons.value(i).to_string());
+                out.quarantine.insert(ids.value(i).to_string(), reasons.value(i).to_string());
             }
         }
+    }
+    let sql = format!("SELECT entry_id FROM t WHERE {condition}");
+    for b in store.query_table(REPLAY, &sql).await? {
+        let ids = text_column(&b, 0)?;
+        out.replay.extend((0..b.num_rows()).filter(|&i| ids.is_valid(i)).map(|i| ids.value(i).to_string()));
     }
     Ok(out)
 }
 
-/// Makes the stored entries among `existing` equal to `current`: entries no longer
-/// quarantined (or now for another reason) are deleted, new ones inserted; unchanged
-/// entries keep their original run. Returns (inserted, deleted).
-pub async fn sync(
-    store: &Store,
-    existing: &HashMap<String, String>,
-    current: &[Entry],
-) -> Result<(usize, usize), StoreError> {
+/// Makes the stored entries among `existing` equal to `current` in both tables: entries no
+/// longer quarantined (or now for another reason) are deleted, new ones inserted; unchanged
+/// entries keep their original run. Returns (inserted, deleted) quarantine entries.
+///
+/// Each table is reconciled against what it holds itself, so running the same sync again
+/// after a crash at any point between its commits repairs what the crash left. The commits
+/// are ordered so that no crash point leaves an `unknown_student` entry without its replay
+/// row (which `--replay-quarantine` could never store): quarantine entries are deleted
+/// before their replay rows and replay rows written before their entries. A replay row
+/// without its entry is harmless: the next run of that file or replay repairs it.
+pub async fn sync(store: &Store, existing: &Existing, current: &[Entry]) -> Result<(usize, usize), StoreError> {
+    if crate::failpoint::fails("quarantine_sync") {
+        let reason = "fail-point quarantine_sync: the quarantine could not be written".to_string();
+        return Err(StoreError::Location { path: store.root().to_path_buf(), reason });
+    }
     let now: HashMap<&str, &Entry> = current.iter().map(|e| (e.entry_id.as_str(), e)).collect();
     let stale: Vec<&str> = existing
+        .quarantine
         .iter()
         .filter(|(id, reason)| now.get(id.as_str()).is_none_or(|e| e.reason.code() != reason.as_str()))
         .map(|(id, _)| id.as_str())
         .collect();
     let fresh: Vec<&Entry> =
-        current.iter().filter(|e| existing.get(&e.entry_id).is_none_or(|r| r != e.reason.code())).collect();
+        current.iter().filter(|e| existing.quarantine.get(&e.entry_id).is_none_or(|r| r != e.reason.code())).collect();
+    let stale_replay: Vec<&str> = existing
+        .replay
+        .iter()
+        .filter(|id| now.get(id.as_str()).is_none_or(|e| e.payload.is_none()))
+        .map(|id| id.as_str())
+        .collect();
+    let fresh_replay: Vec<&Entry> =
+        current.iter().filter(|e| e.payload.is_some() && !existing.replay.contains(&e.entry_id)).collect();
     delete_ids(store, QUARANTINE, &stale).await?;
-    delete_ids(store, REPLAY, &stale).await?;
+    crate::failpoint::hit("sync_after_quarantine_delete");
+    if !fresh_replay.is_empty() {
+        let t = store.ensure(REPLAY, &replay_schema()).await?;
+        store.append(t, REPLAY, vec![to_replay_batch(&fresh_replay)?]).await?;
+    }
+    crate::failpoint::hit("sync_after_replay_append");
+    delete_ids(store, REPLAY, &stale_replay).await?;
+    crate::failpoint::hit("sync_after_replay_delete");
     if !fresh.is_empty() {
         let t = store.ensure(QUARANTINE, &schema()).await?;
         store.append(t, QUARANTINE, vec![to_batch(&fresh)?]).await?;
-        let waiting: Vec<&Entry> = fresh.iter().copied().filter(|e| e.payload.is_some()).collect();
-        if !waiting.is_empty() {
-            let t = store.ensure(REPLAY, &replay_schema()).await?;
-            store.append(t, REPLAY, vec![to_replay_batch(&waiting)?]).await?;
-        }
     }
     Ok((fresh.len(), stale.len()))
 }

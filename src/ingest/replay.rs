@@ -14,7 +14,7 @@ use super::validate::{key_of, Validator};
 use super::{append, upsert, IngestError, Progress};
 use crate::schema::time::Micros;
 use crate::schema::{KindSpec, Mode, Reason, ALL_KINDS};
-use crate::store::{text_column, KeyHash};
+use crate::store::{text_column, KeyHash, StoreError};
 
 /// The `file` of replay runs in `ingest_runs`.
 pub const REPLAY_FILE: &str = "<replay-quarantine>";
@@ -30,8 +30,7 @@ pub(super) async fn replay(ctx: &mut RunCtx<'_>, progress: &dyn Progress) -> Res
             continue;
         };
         let mut report = FileReport::new(&ctx.run_id, ctx.opts.now, REPLAY_FILE, kind.name);
-        let existing: HashMap<String, String> =
-            items.iter().map(|w| (w.entry_id.clone(), Reason::UnknownStudent.code().to_string())).collect();
+        let existing = in_scope(ctx, kind.name, &items).await?;
         let result = match kind.mode {
             Mode::Event => {
                 let mut rows = ReplayRows::new(kind, items);
@@ -47,7 +46,9 @@ pub(super) async fn replay(ctx: &mut RunCtx<'_>, progress: &dyn Progress) -> Res
         };
         match result {
             Ok(entries) => {
-                quarantine::sync(ctx.store, &existing, &entries).await?;
+                if let Err(e) = quarantine::sync(ctx.store, &existing, &entries).await {
+                    super::run::committed_but(&mut report, &e.into());
+                }
             }
             Err(e) => report.fail(e.to_string()),
         }
@@ -98,4 +99,14 @@ async fn quarantined_at_by_key(
         }
     }
     Ok(out)
+}
+
+/// The stored state of the waiting rows: their replay rows and their quarantine entries.
+async fn in_scope(ctx: &RunCtx<'_>, kind: &str, items: &[Waiting]) -> Result<quarantine::Existing, StoreError> {
+    let ids: std::collections::HashSet<&str> = items.iter().map(|w| w.entry_id.as_str()).collect();
+    // Kind names are fixed identifiers: no quote can occur in them.
+    let mut all = quarantine::existing(ctx.store, &format!("kind = '{kind}'")).await?;
+    all.quarantine.retain(|id, _| ids.contains(id.as_str()));
+    all.replay.retain(|id| ids.contains(id.as_str()));
+    Ok(all)
 }

@@ -240,18 +240,35 @@ async fn ensure_tables(store: &Store) -> Result<(), IngestError> {
 async fn ingest_file(ctx: &mut RunCtx<'_>, f: &InputFile, progress: &dyn Progress) -> FileReport {
     let name = f.path.display().to_string();
     let mut report = FileReport::new(&ctx.run_id, ctx.opts.now, &name, f.kind.name);
-    if let Err(e) = try_ingest_file(ctx, f, &mut report, progress).await {
-        let saw_nothing = FileReport::new(&ctx.run_id, ctx.opts.now, &name, f.kind.name);
-        report = FileReport { source_hash: report.source_hash, ..saw_nothing };
-        report.fail(e.to_string());
+    let mut committed = false;
+    if let Err(e) = try_ingest_file(ctx, f, &mut report, &mut committed, progress).await {
+        if committed {
+            committed_but(&mut report, &e);
+        } else {
+            // Nothing of the file was committed: the run saw nothing that counts.
+            let saw_nothing = FileReport::new(&ctx.run_id, ctx.opts.now, &name, f.kind.name);
+            report = FileReport { source_hash: report.source_hash, ..saw_nothing };
+            report.fail(e.to_string());
+        }
     }
     report
+}
+
+/// Marks a file whose rows were committed but whose quarantine was not brought up to date:
+/// the counts stay (they say what is stored), the error says what is missing.
+pub(super) fn committed_but(report: &mut FileReport, e: &IngestError) {
+    report.fail(format!(
+        "{} rows stored and {} duplicates skipped, but the quarantine of its {} rows was not updated \
+         (run the same ingest again to finish it): {e}",
+        report.stored, report.duplicates, report.quarantined
+    ));
 }
 
 async fn try_ingest_file(
     ctx: &mut RunCtx<'_>,
     f: &InputFile,
     report: &mut FileReport,
+    committed: &mut bool,
     progress: &dyn Progress,
 ) -> Result<(), IngestError> {
     report.source_hash = hash_file(&f.path)?;
@@ -264,6 +281,7 @@ async fn try_ingest_file(
         Mode::Event => append::store_events(ctx, f.kind, &mut rows, report, progress).await?,
         Mode::Dimension | Mode::UpsertEvent => upsert::store_upserts(ctx, f.kind, &mut rows, report, progress).await?,
     };
+    *committed = true;
     report.ignored_columns = rows.extra_columns()?;
     crate::failpoint::hit("between_commits");
     let condition = format!("source_hash = '{}' AND kind = '{}'", report.source_hash, f.kind.name);

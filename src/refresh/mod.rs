@@ -7,7 +7,6 @@
 //! commit → publish all output versions in one atomic rename → record `ok`. A failing
 //! step records `failed` with the step's name; the previous publish stays in place.
 
-pub mod lock;
 pub mod plan;
 pub mod runs;
 pub mod testing;
@@ -38,12 +37,6 @@ pub enum RefreshError {
     /// The store.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Another refresh holds the lock.
-    #[error("another refresh is running on this store ({holder}); wait for it or pass --wait")]
-    Busy {
-        /// Who holds it.
-        holder: String,
-    },
     /// A file-system operation.
     #[error("{}: {source}", path.display())]
     Io {
@@ -74,7 +67,7 @@ pub struct RefreshOptions {
     pub as_of: Option<NaiveDate>,
     /// Recompute everything.
     pub full: bool,
-    /// Wait for a running refresh instead of failing.
+    /// Wait for another writer of the store instead of failing.
     pub wait: bool,
     /// Campus zone.
     pub tz: Tz,
@@ -149,8 +142,8 @@ pub async fn refresh(
 ) -> Result<RefreshReport, RefreshError> {
     let started = Instant::now();
     let run_id = uuid::Uuid::new_v4().to_string();
-    let holder = format!("run {run_id}, pid {}", std::process::id());
-    let _lock = lock::acquire(store, opts.wait, &holder).await?;
+    let holder = format!("radar refresh (run {run_id}, pid {})", std::process::id());
+    let _lock = crate::store::lock::acquire(store.root(), opts.wait, &holder).await?;
     let pipeline = pipeline::load(opts.pipelines.as_deref())?;
     pipeline::check::validate(&pipeline).await?;
     let order: Vec<pipeline::Step> = pipeline::graph::order(&pipeline)?.into_iter().cloned().collect();
@@ -277,6 +270,7 @@ pub async fn refresh(
         span,
         pipeline_digest: pipeline.digest.clone(),
     })?;
+    crate::failpoint::hit("after_publish");
     runs::finish(store, &run_id, finished_at, None, &steps_json).await?;
     Ok(RefreshReport { run_id, as_of: as_of_text, mode: mode.to_string(), detail, steps })
 }

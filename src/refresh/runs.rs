@@ -55,14 +55,22 @@ fn str_lit(s: &str) -> datafusion::prelude::Expr {
 /// Marks runs left `running` by a killed process as failed (the caller holds the lock,
 /// so no other refresh is running).
 pub async fn close_stale(store: &Store) -> Result<(), StoreError> {
-    let Some(t) = store.load(REFRESH_RUNS).await? else { return Ok(()) };
+    let Some(mut t) = store.load(REFRESH_RUNS).await? else { return Ok(()) };
+    let delta = |e: deltalake::DeltaTableError| StoreError::Delta { table: REFRESH_RUNS.into(), source: Box::new(e) };
+    // A run that ended after it published committed everything it made: it succeeded,
+    // only its finish time and step list were not logged.
+    let published = store.published()?.run_id;
+    if !published.is_empty() {
+        let running = col("status").eq(str_lit("running")).and(col("run_id").eq(str_lit(&published)));
+        t = t.update().with_predicate(running).with_update("status", str_lit("ok")).await.map_err(delta)?.0;
+    }
     let (_t, metrics) = t
         .update()
         .with_predicate(col("status").eq(str_lit("running")))
         .with_update("status", str_lit("failed"))
         .with_update("error", str_lit("interrupted: the process ended before the run finished"))
         .await
-        .map_err(|e| StoreError::Delta { table: REFRESH_RUNS.into(), source: Box::new(e) })?;
+        .map_err(delta)?;
     if metrics.num_updated_rows > 0 {
         tracing::warn!(runs = metrics.num_updated_rows, "marked interrupted refresh runs as failed");
     }

@@ -5,6 +5,7 @@
 
 mod files;
 mod keys;
+pub mod lock;
 mod publish;
 mod query;
 
@@ -21,8 +22,9 @@ use url::Url;
 
 pub use files::{DataFile, NewFiles, Rewritten, FILE_ROWS};
 pub use keys::{batch_key_hashes, hash_key, KeyHash, KeySet};
+pub use lock::WriterLock;
 pub use publish::Published;
-pub use query::{collect_stream, register, text_column};
+pub use query::{collect_stream, read_only, register, text_column};
 
 /// Errors of the store layer.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +46,18 @@ pub enum StoreError {
     /// A stored data file could not be read.
     #[error("parquet: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
+    /// `radar sql` was given a statement that writes or reads outside the store (exit 2).
+    #[error("refused: {reason}; `radar sql` runs read-only queries of the store's tables")]
+    ReadOnly {
+        /// What was refused.
+        reason: String,
+    },
+    /// Another process is writing to the store (see [`lock`]).
+    #[error("another writer is using this store: {holder}; use --wait")]
+    Busy {
+        /// Who holds the writer lock: command, run and pid.
+        holder: String,
+    },
     /// The store directory is unusable.
     #[error("store {}: {reason}", path.display())]
     Location {

@@ -5,7 +5,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::TryStreamExt;
 
-use super::{delta, Result, Store};
+use super::{delta, Result, Store, StoreError};
 
 impl Store {
     /// A DataFusion session with every existing store table registered.
@@ -46,6 +46,54 @@ impl Store {
         t.update_datafusion_session(&ctx.state()).map_err(delta(table))?;
         ctx.register_table("t", t.table_provider().await?)?;
         Ok(Some(ctx.sql(sql).await?.execute_stream().await?))
+    }
+}
+
+/// Plans one statement for `radar sql` if it only reads store tables: a query, `SHOW`,
+/// `EXPLAIN` of such a query or `DESCRIBE`. Anything that writes (DDL, DML, `COPY`,
+/// `CREATE [EXTERNAL] TABLE`), changes the session (`SET`, `RESET`) or reads outside the
+/// store (file paths, URLs and table functions such as `read_parquet`, which are never
+/// registered tables) is refused with [`StoreError::ReadOnly`].
+pub async fn read_only(ctx: &SessionContext, sql: &str) -> Result<datafusion::dataframe::DataFrame> {
+    let state = ctx.state();
+    let dialect = state.config().options().sql_parser.dialect;
+    let statement = state.sql_to_statement(sql, &dialect)?;
+    if let Some(what) = refused(&statement) {
+        return Err(StoreError::ReadOnly { reason: format!("{what} is not a read-only query") });
+    }
+    for table in state.resolve_table_references(&statement)? {
+        // An unknown catalog or schema is an error here: as refused as an unknown table.
+        if !ctx.table_exist(table.clone()).unwrap_or(false) {
+            return Err(StoreError::ReadOnly { reason: format!("`{table}` is not a store table") });
+        }
+    }
+    let plan = state.statement_to_plan(statement).await?;
+    let options = datafusion::execution::context::SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false);
+    options.verify_plan(&plan).map_err(|e| StoreError::ReadOnly { reason: e.strip_backtrace() })?;
+    Ok(ctx.execute_logical_plan(plan).await?)
+}
+
+/// The kind of statement when it is not one `radar sql` runs.
+fn refused(statement: &datafusion::sql::parser::Statement) -> Option<String> {
+    use datafusion::sql::parser::Statement as Df;
+    use datafusion::sql::sqlparser::ast::Statement as Sql;
+    match statement {
+        Df::Statement(s) => match s.as_ref() {
+            Sql::Query(_) | Sql::ShowTables { .. } | Sql::ShowColumns { .. } | Sql::ExplainTable { .. } => None,
+            Sql::Explain { statement, .. } => refused(&Df::Statement(statement.clone())),
+            other => {
+                let text = other.to_string();
+                let words: Vec<&str> = text.split_whitespace().take(2).collect();
+                Some(format!("`{}`", words.join(" ")))
+            }
+        },
+        Df::Explain(e) => refused(&e.statement),
+        Df::CreateExternalTable(_) => Some("`CREATE EXTERNAL TABLE`".into()),
+        Df::CopyTo(_) => Some("`COPY`".into()),
+        Df::Reset(_) => Some("`RESET`".into()),
     }
 }
 

@@ -19,5 +19,7 @@ mod refresh;
 mod replay;
 mod sql_output;
 mod state_kinds;
+mod sql_readonly;
 mod util;
 mod warnings;
+mod writer_lock;

@@ -216,13 +216,13 @@ fn pipeline_tests_beside_the_pipelines_pass() {
     );
 }
 
-/// Takes the store's refresh lock as a running refresh would; dropping it releases it.
+/// Takes the store's writer lock as a running writer would; dropping it releases it.
 fn hold_refresh_lock(s: &TestStore) -> std::fs::File {
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(s.path().join("_refresh.lock"))
+        .open(s.path().join("_writer.lock"))
         .expect("open lock");
     lock.try_lock().expect("take the lock");
     lock
@@ -235,7 +235,7 @@ fn a_second_refresh_while_one_runs_exits_with_a_clear_message() {
     let lock = hold_refresh_lock(&s);
     let out = radar(&s, NOW, &["refresh"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("another refresh is running"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("another writer is using this store"), "{}", stderr(&out));
     drop(lock);
     ok(&radar(&s, NOW, &["refresh"]));
 }
@@ -298,6 +298,25 @@ fn a_run_killed_before_publishing_leaves_the_last_publish_and_is_marked_failed()
     let statuses: Vec<&str> = runs[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(statuses, ["ok", "failed", "ok"], "{runs:?}");
     assert!(runs[2][1].contains("interrupted"), "{runs:?}");
+}
+
+#[test]
+fn a_run_killed_after_publishing_is_logged_ok_not_failed() {
+    let s = TestStore::new();
+    ok(&s.ingest(&[&sample("campus")]));
+    let out = s
+        .cmd(NOW)
+        .env("RADAR_FAILPOINT", "after_publish")
+        .args(["refresh", "--as-of", "2025-09-15"])
+        .output()
+        .expect("run");
+    assert!(stderr(&out).contains("after_publish"), "the fail-point did not fire: {}", stderr(&out));
+    let published = s.table("student_week");
+    assert!(!published.is_empty(), "the run published");
+    ok(&radar(&s, "2025-09-22T10:00:00+08:00", &["refresh", "--as-of", "2025-09-22"]));
+    let runs = s.sql("SELECT as_of, status FROM refresh_runs ORDER BY started_at");
+    let statuses: Vec<(&str, &str)> = runs[1..].iter().map(|r| (r[0].as_str(), r[1].as_str())).collect();
+    assert_eq!(statuses, [("2025-09-15", "ok"), ("2025-09-22", "ok")], "{runs:?}");
 }
 
 #[test]
