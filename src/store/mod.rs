@@ -4,6 +4,7 @@
 //! a consistent snapshot.
 
 mod keys;
+mod names;
 mod publish;
 mod query;
 
@@ -19,6 +20,7 @@ use deltalake::{DeltaTable, DeltaTableError};
 use url::Url;
 
 pub use keys::{batch_key_hashes, hash_key, KeyHash, KeySet};
+pub use names::{is_engine_table, ENGINE_TABLES};
 pub use publish::Published;
 pub use query::{collect_stream, register, text_column};
 
