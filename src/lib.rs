@@ -91,6 +91,8 @@ pub mod ingest;
 pub mod models;
 pub mod pipeline;
 pub mod profile;
+#[cfg(test)]
+mod proptext;
 pub mod recommend;
 pub mod refresh;
 pub mod schema;

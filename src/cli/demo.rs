@@ -149,12 +149,23 @@ async fn profiles(store: &Store, root: &Path, s: &Settings) -> Result<Option<Str
     let shown = crate::profile::access::apply(&p, crate::profile::access::Grants::default());
     println!("One-click profile of student {id} (personal fields masked):");
     print!("{}", crate::profile::render::text::render(&shown));
-    let html = root.join(format!("profile-{id}.html"));
+    let html = root.join(profile_file(&id));
     let page = crate::profile::render::html::render(&shown).map_err(|e| Failure::Job(e.into()))?;
     std::fs::write(&html, page).map_err(|e| Failure::Job(anyhow::Error::from(e)))?;
     println!();
     println!("Wrote the html profile (charts inline, Chinese with an English switch) to {}", html.display());
     Ok(Some(id))
+}
+
+/// The html profile's file name. The id comes from the data, so only a plain one may
+/// become part of a file name: `../x` must not write outside the demo directory.
+fn profile_file(id: &str) -> String {
+    let plain = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if plain {
+        format!("profile-{id}.html")
+    } else {
+        "profile.html".to_string()
+    }
 }
 
 /// Generates the demo campus into `<demo-store>-input`; returns it and its clock.
@@ -190,4 +201,17 @@ fn fresh_store(root: &Path) -> Result<(), Failure> {
     }
     std::fs::remove_dir_all(root)
         .map_err(|e| Failure::Job(anyhow::Error::from(e).context(format!("cannot remove {}", root.display()))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::profile_file;
+
+    #[test]
+    fn a_profile_file_name_stays_in_its_directory() {
+        assert_eq!(profile_file("S0001"), "profile-S0001.html");
+        for id in ["../x", "/etc/x", "a/b", "a\\b", "..", "", "S\u{0}1", "学生1"] {
+            assert_eq!(profile_file(id), "profile.html", "{id:?}");
+        }
+    }
 }

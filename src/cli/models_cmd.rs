@@ -54,6 +54,8 @@ fn floats(v: Vec<Option<f64>>) -> ArrayRef {
 
 /// `radar train`.
 pub(super) async fn train_cmd(a: TrainArgs, s: &Settings) -> Result<(), Failure> {
+    // The name becomes a directory: refused before hours of training, not after.
+    crate::models::registry::check_name(&a.name).map_err(m)?;
     let features = match &a.features {
         Some(list) => list
             .split(',')

@@ -396,4 +396,18 @@ mod tests {
         let set = IndicatorSet::parse(&dims, "t").unwrap();
         assert_eq!(set.dimension_weights, Some([0.5, 0.5, 0.0, 0.0, 0.0]));
     }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use crate::evaluation::indicators::{IndicatorSet, BUILTIN};
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+            #[test]
+            fn any_indicators_text_parses_or_is_refused(text in crate::proptext::file_text(BUILTIN)) {
+                let _ = IndicatorSet::parse(&text, "fuzz.toml");
+            }
+        }
+    }
 }

@@ -127,4 +127,23 @@ mod tests {
         let d = ExpertWeights::parse("[weights]\ngpa = 1\n[dimensions]\nmoral = 3\nlabour = 1\n", "w").unwrap();
         assert_eq!(d.dimensions, Some([0.75, 0.0, 0.0, 0.0, 0.25]));
     }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use crate::evaluation::indicators::IndicatorSet;
+        use crate::evaluation::weights::ExpertWeights;
+
+        const VALID: &str = "[weights]\ngpa = 3\ngym_days = 1\n[dimensions]\nmoral = 3\nlabour = 1\n";
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+            #[test]
+            fn any_weights_text_parses_or_is_refused(text in crate::proptext::file_text(VALID)) {
+                if let Ok(w) = ExpertWeights::parse(&text, "fuzz.toml") {
+                    let _ = w.check(&IndicatorSet::builtin().unwrap());
+                }
+            }
+        }
+    }
 }

@@ -25,6 +25,9 @@ mod source;
 mod upsert;
 mod validate;
 
+#[cfg(test)]
+mod props;
+
 use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;

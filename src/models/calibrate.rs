@@ -83,6 +83,26 @@ fn fit_input_ok(raw: &[f64], labels: &[bool]) -> bool {
 }
 
 impl Calibrator {
+    /// Checks a loaded calibrator: finite Platt parameters; isotonic points of equal
+    /// number, finite, ordered, with probabilities as values.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            Calibrator::Identity => Ok(()),
+            Calibrator::Platt { a, b } if a.is_finite() && b.is_finite() => Ok(()),
+            Calibrator::Platt { .. } => Err("platt parameters are not finite numbers".into()),
+            Calibrator::Isotonic { x, y } => {
+                if x.is_empty() || x.len() != y.len() {
+                    return Err(format!("isotonic calibration has {} raw scores for {} values", x.len(), y.len()));
+                }
+                let ordered = |v: &[f64]| v.iter().all(|a| a.is_finite()) && v.windows(2).all(|w| w[0] <= w[1]);
+                if !ordered(x) || !ordered(y) || !y.iter().all(|p| (0.0..=1.0).contains(p)) {
+                    return Err("isotonic calibration points are not ordered probabilities".into());
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// `identity`, `platt` or `isotonic`.
     pub fn name(&self) -> &'static str {
         match self {

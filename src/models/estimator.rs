@@ -182,7 +182,62 @@ impl Estimator {
     }
 }
 
+impl Estimator {
+    /// Checks a loaded estimator against its model's `features` columns: a logistic model
+    /// has one finite coefficient per feature; every tree node's split names a feature
+    /// column and points to children after it (which makes every walk from the root end),
+    /// and every node value is a probability.
+    pub fn check(&self, features: usize) -> Result<(), String> {
+        match self {
+            Estimator::Logistic { intercept, coefficients } => {
+                if coefficients.len() != features {
+                    return Err(format!("{} coefficients for {features} features", coefficients.len()));
+                }
+                if !intercept.is_finite() || coefficients.iter().any(|c| !c.is_finite()) {
+                    return Err("a coefficient or the intercept is not a finite number".into());
+                }
+                Ok(())
+            }
+            Estimator::Forest { trees } => {
+                if trees.is_empty() {
+                    return Err("a forest without trees".into());
+                }
+                for (t, tree) in trees.iter().enumerate() {
+                    tree.check(features).map_err(|e| format!("tree {t}: {e}"))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 impl Tree {
+    fn check(&self, features: usize) -> Result<(), String> {
+        let n = self.nodes.len();
+        if n == 0 {
+            return Err("no nodes".into());
+        }
+        for (i, node) in self.nodes.iter().enumerate() {
+            if !(0.0..=1.0).contains(&node.value) {
+                return Err(format!("node {i}: value {} is not a probability", node.value));
+            }
+            let Some(s) = node.split else { continue };
+            if s.feature >= features {
+                return Err(format!("node {i}: split on feature {} of {features}", s.feature));
+            }
+            if s.threshold.is_nan() {
+                return Err(format!("node {i}: threshold is not a number"));
+            }
+            // Children come after their parent (pre-order), so no walk can loop.
+            for child in [s.left, s.right] {
+                if child <= i || child >= n {
+                    return Err(format!("node {i}: child {child} is not a later node of {n}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn leaf(&self, z: ArrayView1<f64>) -> usize {
         let mut i = 0;
         while let Some(Split { feature: f, threshold: th, left: l, right: r }) = self.nodes[i].split {

@@ -96,6 +96,25 @@ impl Prep {
         self.columns.iter().map(|c| c.feature.parse::<Feature>().map_err(ModelError::from)).collect()
     }
 
+    /// Checks loaded preprocessing: at least one column, each with a known feature name
+    /// and finite parameters (a zero spread would divide by zero).
+    pub fn check(&self) -> Result<Vec<Feature>, ModelError> {
+        if self.columns.is_empty() {
+            return Err(ModelError::Invalid("no feature columns".into()));
+        }
+        let features = self.features()?;
+        for c in &self.columns {
+            let finite = [c.median, c.mean, c.sd, c.missing_share].iter().all(|v| v.is_finite());
+            if !finite || c.sd <= 0.0 || !(0.0..=1.0).contains(&c.missing_share) {
+                return Err(ModelError::Invalid(format!(
+                    "feature `{}`: preprocessing parameters out of range",
+                    c.feature
+                )));
+            }
+        }
+        Ok(features)
+    }
+
     /// Standardised values of one raw value of column `c`.
     pub fn z(&self, c: usize, raw: f64) -> f64 {
         let col = &self.columns[c];

@@ -24,6 +24,13 @@ pub fn order(p: &Pipeline) -> Result<Vec<&Step>, PipelineError> {
                 reason: "its output would replace the record kind of the same name".into(),
             });
         }
+        if crate::store::is_engine_table(&s.name) {
+            return Err(PipelineError::Step {
+                step: s.name.clone(),
+                file: s.file.clone(),
+                reason: "the name is reserved: its output would replace a table the engine writes".into(),
+            });
+        }
         if let Some(prev) = by_name.insert(&s.name, s) {
             return Err(PipelineError::Step {
                 step: s.name.clone(),
@@ -129,5 +136,20 @@ mod tests {
         let p = pipeline(vec![step("a", &["c"]), step("b", &["a"]), step("c", &["b"])]);
         let e = order(&p).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(e.contains("a → c → b → a"), "{e}");
+    }
+
+    #[test]
+    fn a_step_cannot_take_a_table_the_engine_owns() {
+        let kinds = crate::schema::ALL_KINDS.iter().map(|k| k.name);
+        let owned: Vec<&str> =
+            kinds.chain(crate::store::ENGINE_TABLES.iter().copied()).chain(["__raw_grades"]).collect();
+        for name in owned {
+            let p = pipeline(vec![step(name, &["grades"])]);
+            match order(&p) {
+                Err(PipelineError::Step { step, .. }) => assert_eq!(step, name),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        assert!(order(&pipeline(vec![step("my_quarantine_summary", &["grades"])])).is_ok());
     }
 }

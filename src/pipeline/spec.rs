@@ -212,3 +212,35 @@ pub fn resolve_dir(given: Option<PathBuf>) -> Option<PathBuf> {
         .unwrap_or(false);
     has_steps.then_some(local)
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Loads the shipped SQL files beside `toml` from a fresh directory, then orders the steps.
+    fn load_with(toml: &str) -> Result<usize, PipelineError> {
+        let dir = tempfile::tempdir().map_err(|e| PipelineError::Io { path: PathBuf::new(), source: e })?;
+        for (name, text) in EMBEDDED {
+            let text = if *name == "features.toml" { toml } else { text };
+            std::fs::write(dir.path().join(name), text)
+                .map_err(|e| PipelineError::Io { path: PathBuf::new(), source: e })?;
+        }
+        let p = load(Some(dir.path()))?;
+        Ok(super::super::graph::order(&p)?.len())
+    }
+
+    #[test]
+    fn the_shipped_pipeline_loads_from_a_directory() {
+        assert!(load_with(EMBEDDED[0].1).is_ok_and(|n| n > 0));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+        #[test]
+        fn any_pipeline_text_loads_or_is_refused(text in crate::proptext::file_text(EMBEDDED[0].1)) {
+            let _ = load_with(&text);
+        }
+    }
+}

@@ -310,4 +310,18 @@ title_en = "a"
             assert!(e.contains(want), "{want} in {e}");
         }
     }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use crate::recommend::resources::{Resources, BUILTIN};
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+            #[test]
+            fn any_resources_text_parses_or_is_refused(text in crate::proptext::file_text(BUILTIN)) {
+                let _ = Resources::parse(&text, "fuzz.toml");
+            }
+        }
+    }
 }

@@ -88,6 +88,10 @@ async fn run_spec(spec: &TestSpec, pipelines: Option<&Path>) -> Result<Vec<Strin
         Some(s) => parse_clock(s, tz).ok_or_else(|| format!("ingest_now `{s}` is not a timestamp"))?,
         None => parse_clock(&spec.as_of, tz).unwrap_or_default() + 30 * crate::schema::time::DAY_MICROS,
     };
+    // Each input key names a file in the scratch directory: only a record kind may.
+    if let Some(k) = spec.inputs.keys().find(|k| crate::schema::KindSpec::by_name(k).is_none()) {
+        return Err(format!("input `{k}` is not a record kind"));
+    }
     let scratch = std::env::temp_dir().join(format!("radar-pipeline-test-{}", uuid::Uuid::new_v4()));
     let result = async {
         let input_dir = scratch.join("input");
@@ -231,4 +235,24 @@ fn compare(spec: &TestSpec, batches: &[RecordBatch], tz: Tz) -> Result<Vec<Strin
         }
     }
     Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_input_that_is_not_a_kind_cannot_name_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let escape = format!("{}/escaped", dir.path().display());
+        let text = format!(
+            "as_of = \"2025-09-22\"\ntable = \"student_week\"\nkey = [\"student_id\"]\nexpected = \"student_id\\n\"\n\
+             [inputs]\n\"../../../../../../../../{escape}\" = \"a\\n1\\n\"\n"
+        );
+        let f = dir.path().join("t.toml");
+        std::fs::write(&f, text).unwrap();
+        let out = run_file(&f, None).await;
+        assert!(!out.ok && out.problems.iter().any(|p| p.contains("not a record kind")), "{out:?}");
+        assert!(!dir.path().join("escaped.csv").exists());
+    }
 }

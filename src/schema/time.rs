@@ -23,7 +23,12 @@ fn digits(b: &[u8]) -> Option<u32> {
 
 /// Parses `YYYY-MM-DD` exactly.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
+    parse_date_bytes(s.as_bytes())
+}
+
+// Every parser here works on bytes and checks each byte it reads is an ASCII digit or
+// separator: slicing the `str` at a fixed offset would panic inside a multi-byte character.
+fn parse_date_bytes(b: &[u8]) -> Option<NaiveDate> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
@@ -65,7 +70,7 @@ pub fn parse_timestamp(s: &str, tz: Tz) -> Option<Micros> {
     if b.len() < 19 {
         return None;
     }
-    let date = parse_date(&s[0..10])?;
+    let date = parse_date_bytes(&b[0..10])?;
     let (h, m, sec) = parse_hms(&b[11..19])?;
     let naive = date.and_hms_opt(h, m, sec)?;
     match b[10] {
@@ -210,6 +215,31 @@ mod tests {
             "2025-09-01T07:42:13.+08:00",
         ] {
             assert_eq!(parse_timestamp(bad, SH), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn non_ascii_text_is_rejected_not_sliced() {
+        // Multi-byte characters straddling the byte positions the parser looks at.
+        for bad in [
+            "2025年9月1日 07:42:13",
+            "２０２５-09-01 07:42:13",
+            "2025-09-０1 07:42:13",
+            "2025-09-0é07:42:13",
+            "2025-09-01 07:42:1é",
+            "2025-09-01T07:42:13é+08:00",
+            "2025-09-01T07:42:13.２５+08:00",
+            "2025-09-01T07:42:13+０8:00",
+            "2025-2026-１",
+            "2025-2026é",
+            "ééééééééééé",
+        ] {
+            assert_eq!(parse_timestamp(bad, SH), None, "{bad}");
+            assert_eq!(parse_clock(bad, SH), None, "{bad}");
+            assert!(!is_valid_term(bad), "{bad}");
+        }
+        for bad in ["2025-09-0é", "２０２５-9-1", "2025年9月1日"] {
+            assert_eq!(parse_date(bad), None, "{bad}");
         }
     }
 

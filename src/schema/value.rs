@@ -97,12 +97,12 @@ fn split_sign(s: &str) -> (bool, &str) {
 }
 
 fn parse_int(s: &str) -> Option<i64> {
-    let (neg, body) = split_sign(s);
+    let (_, body) = split_sign(s);
     if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let v: i64 = body.parse().ok()?;
-    Some(if neg { -v } else { v })
+    // Parsed with its sign: `i64::MIN` has no positive counterpart.
+    s.parse().ok()
 }
 
 /// Checks `[+-]?digits[.digits]` with at most `max_frac` fraction digits and returns the
@@ -185,5 +185,139 @@ mod tests {
         assert_eq!(check_bound(&Value::Float(100.5), Bound::Range(0.0, 100.0)), Some(Reason::OutOfRange));
         assert_eq!(check_bound(&Value::Int(0), Bound::AtLeast(1.0)), Some(Reason::OutOfRange));
         assert_eq!(check_bound(&Value::Null, Bound::AtLeast(1.0)), None);
+    }
+
+    mod props {
+        use chrono::{NaiveDate, TimeZone};
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::schema::time::format_timestamp;
+
+        const ENUM: &[&str] = &["card", "cash", "招商银行"];
+
+        fn every_type() -> Vec<ColType> {
+            vec![
+                ColType::Text,
+                ColType::Enum(ENUM),
+                ColType::Int,
+                ColType::Float,
+                ColType::Money,
+                ColType::Bool,
+                ColType::Timestamp,
+                ColType::Date,
+                ColType::Term,
+            ]
+        }
+
+        /// A valid-looking cell of any type with one character replaced or inserted, so
+        /// that multi-byte characters land on the positions the parsers look at.
+        fn near_valid() -> impl Strategy<Value = String> {
+            let base = prop::sample::select(vec![
+                "2025-09-01 07:42:13",
+                "2025-09-01T07:42:13.250+08:00",
+                "2025-09-01T07:42:13Z",
+                "2025-09-01",
+                "2025-2026-1",
+                "-1234567.89",
+                "+42",
+                "true",
+            ]);
+            (base, any::<prop::sample::Index>(), any::<char>(), any::<bool>()).prop_map(|(b, at, ch, insert)| {
+                let mut chars: Vec<char> = b.chars().collect();
+                let i = at.index(chars.len());
+                if insert {
+                    chars.insert(i, ch);
+                } else {
+                    chars[i] = ch;
+                }
+                chars.into_iter().collect()
+            })
+        }
+
+        fn any_cell() -> impl Strategy<Value = String> {
+            prop_oneof![any::<String>(), near_valid(), "[0-9０-９年月日:.+TZ -]{0,32}"]
+        }
+
+        proptest! {
+            #[test]
+            fn any_text_parses_or_is_refused_for_every_type(s in any_cell(), required in any::<bool>()) {
+                for ty in every_type() {
+                    let got = parse_cell(Some(&s), &c(ty, required), SH);
+                    if let Err(reason) = got {
+                        let allowed: &[Reason] = match ty {
+                            ColType::Text => &[Reason::MissingRequired],
+                            ColType::Enum(_) => &[Reason::MissingRequired, Reason::BadEnum],
+                            ColType::Int | ColType::Float | ColType::Money | ColType::Bool => {
+                                &[Reason::MissingRequired, Reason::BadNumber]
+                            }
+                            ColType::Timestamp | ColType::Date | ColType::Term => {
+                                &[Reason::MissingRequired, Reason::BadTimestamp]
+                            }
+                        };
+                        prop_assert!(allowed.contains(&reason), "{ty:?} {s:?} {reason:?}");
+                    }
+                }
+            }
+
+            #[test]
+            fn ints_round_trip(v in any::<i64>()) {
+                prop_assert_eq!(parse_cell(Some(&v.to_string()), &c(ColType::Int, true), SH), Ok(Value::Int(v)));
+            }
+
+            #[test]
+            fn floats_round_trip(v in any::<f64>().prop_filter("finite", |v| v.is_finite())) {
+                // Display never uses an exponent, which the contract does not allow.
+                let got = parse_cell(Some(&v.to_string()), &c(ColType::Float, true), SH);
+                prop_assert_eq!(got, Ok(Value::Float(v)));
+            }
+
+            #[test]
+            fn money_round_trips(cents in -(10i128.pow(18) - 1)..10i128.pow(18)) {
+                let sign = if cents < 0 { "-" } else { "" };
+                let text = format!("{sign}{}.{:02}", cents.abs() / 100, cents.abs() % 100);
+                prop_assert_eq!(parse_cell(Some(&text), &c(ColType::Money, true), SH), Ok(Value::Money(cents)));
+            }
+
+            #[test]
+            fn bools_round_trip(v in any::<bool>(), upper in any::<u8>(), digit in any::<bool>()) {
+                let text: String = if digit {
+                    u8::from(v).to_string()
+                } else {
+                    v.to_string().chars().enumerate()
+                        .map(|(i, ch)| if upper >> (i % 8) & 1 == 1 { ch.to_ascii_uppercase() } else { ch })
+                        .collect()
+                };
+                prop_assert_eq!(parse_cell(Some(&text), &c(ColType::Bool, true), SH), Ok(Value::Bool(v)));
+            }
+
+            #[test]
+            fn dates_round_trip(days in 0i32..3_652_059) {
+                let d = NaiveDate::from_ymd_opt(1, 1, 1).unwrap() + chrono::Days::new(days as u64);
+                let text = format!("{:04}-{}", chrono::Datelike::year(&d), d.format("%m-%d"));
+                let want = time::date_to_days(d);
+                prop_assert_eq!(parse_cell(Some(&text), &c(ColType::Date, true), SH), Ok(Value::Date(want)));
+            }
+
+            #[test]
+            fn timestamps_round_trip(micros in 700_000_000_000_000i64..4_102_444_800_000_000, naive in any::<bool>()) {
+                // From 1992 on Shanghai has one offset and no DST, so the naive form is unambiguous.
+                let (text, want) = if naive {
+                    let local = SH.timestamp_micros(micros).unwrap();
+                    (local.format("%Y-%m-%d %H:%M:%S").to_string(), micros - micros.rem_euclid(1_000_000))
+                } else {
+                    (format_timestamp(micros, SH), micros)
+                };
+                prop_assert_eq!(parse_cell(Some(&text), &c(ColType::Timestamp, true), SH), Ok(Value::Timestamp(want)));
+            }
+
+            #[test]
+            fn terms_and_enums_round_trip(y in 1000u32..9999, n in 1u32..=3, pick in any::<prop::sample::Index>()) {
+                let term = format!("{y}-{}-{n}", y + 1);
+                prop_assert_eq!(parse_cell(Some(&term), &c(ColType::Term, true), SH), Ok(Value::Text(&term)));
+                let e = ENUM[pick.index(ENUM.len())];
+                prop_assert_eq!(parse_cell(Some(e), &c(ColType::Enum(ENUM), true), SH), Ok(Value::Text(e)));
+            }
+        }
     }
 }

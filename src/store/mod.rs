@@ -6,6 +6,7 @@
 mod files;
 mod keys;
 pub mod lock;
+mod names;
 mod publish;
 mod query;
 
@@ -23,6 +24,7 @@ use url::Url;
 pub use files::{DataFile, NewFiles, Rewritten, FILE_ROWS};
 pub use keys::{batch_key_hashes, hash_key, KeyHash, KeySet};
 pub use lock::WriterLock;
+pub use names::{is_engine_table, ENGINE_TABLES};
 pub use publish::Published;
 pub use query::{collect_stream, read_only, register, text_column};
 

@@ -923,4 +923,16 @@ levels = { yellow = 1 }
         assert_eq!(d.level(0.7, false), Some("yellow"));
         assert_eq!(d.level(0.1, false), Some("orange"));
     }
+
+    mod props {
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+            #[test]
+            fn any_rules_text_parses_or_is_refused(text in crate::proptext::file_text(super::super::BUILTIN)) {
+                let _ = super::super::parse(&text, "fuzz.toml");
+            }
+        }
+    }
 }
