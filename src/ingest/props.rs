@@ -40,20 +40,24 @@ fn read_all(path: &Path, kind: &'static KindSpec, format: Format, encoding: Enco
     let validator = Validator::new(kind, SH, NOW, &students);
     let mut builder = super::builder::BatchBuilder::new(kind);
     let mut rec = Record::default();
-    let mut vals = Vec::new();
     let mut t = Tally { read: 0, accepted: 0, rejected: 0 };
     while src.next(&mut rec)? {
         t.read += 1;
         assert_eq!(rec.row, t.read, "rows are numbered without gaps");
-        match validator.check(&rec, &mut vals) {
-            Ok(()) => {
+        // The checked values borrow the record: push them before `raw` may be filled.
+        let accepted = {
+            let mut vals = Vec::new();
+            let ok = validator.check(&rec, &mut vals).is_ok();
+            if ok {
                 builder.push(&vals);
-                t.accepted += 1;
             }
-            Err(_) => {
-                raw.fill(&mut rec);
-                t.rejected += 1;
-            }
+            ok
+        };
+        if accepted {
+            t.accepted += 1;
+        } else {
+            raw.fill(&mut rec);
+            t.rejected += 1;
         }
     }
     let batch = builder.finish().map_err(IngestError::from)?;
