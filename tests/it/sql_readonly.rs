@@ -18,9 +18,8 @@ fn sql_as(s: &TestStore, query: &str, actor: Option<&str>) -> Output {
 /// The audit rows of `radar sql`, oldest first: (actor, detail).
 fn audits(s: &TestStore) -> Vec<(String, serde_json::Value)> {
     let db = rusqlite::Connection::open(s.path().join("ops.sqlite")).expect("open ops.sqlite");
-    let mut st = db
-        .prepare("SELECT actor, detail, subject FROM audit_log WHERE action = 'sql' ORDER BY seq")
-        .expect("prepare");
+    let mut st =
+        db.prepare("SELECT actor, detail, subject FROM audit_log WHERE action = 'sql' ORDER BY seq").expect("prepare");
     let rows = st
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
         .expect("query");
