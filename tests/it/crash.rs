@@ -245,6 +245,32 @@ impl Campus {
         w1.flush().expect("flush");
         w2.flush().expect("flush");
 
+        // Library loans, a second state kind: borrowed, then every 3rd known loan returned.
+        let (ln1, ln2) = (dir.join("library_loans-1.csv"), dir.join("library_loans-2.csv"));
+        let (mut l1, mut l2) = (csv::Writer::from_path(&ln1).expect("c"), csv::Writer::from_path(&ln2).expect("c"));
+        let loan_header = ["loan_id", "student_id", "book_id", "borrowed_at", "returned_at"];
+        l1.write_record(loan_header).expect("w");
+        l2.write_record(loan_header).expect("w");
+        let (mut loans, mut loans_never, mut returned) = (0i64, 0i64, 0i64);
+        for j in 0..n / 20 {
+            let id = format!("L{j:07}");
+            let borrowed = format!("2025-09-{:02} 12:00:00", 1 + j % 10);
+            let sid = if j % 60 == 13 { unknown(j / 60).clone() } else { known[j % known.len()].clone() };
+            if is_never(&sid) {
+                loans_never += 1;
+            } else {
+                loans += 1;
+            }
+            if j % 3 == 0 && known.contains(&sid) {
+                returned += 1;
+                let back = format!("2025-09-{:02} 16:00:00", 3 + j % 10);
+                l2.write_record([id.as_str(), &sid, "B1", &borrowed, &back]).expect("w");
+            }
+            l1.write_record([id.as_str(), &sid, "B1", &borrowed, ""]).expect("w");
+        }
+        l1.flush().expect("flush");
+        l2.flush().expect("flush");
+
         let students = dir.join("students-arriving.csv");
         let rows: Vec<String> = arriving
             .iter()
@@ -252,7 +278,7 @@ impl Campus {
             .collect();
         std::fs::write(&students, format!("{STUDENT_HEADER}\n{}\n", rows.join("\n"))).expect("w");
 
-        let waiting = card_never + cw_never;
+        let waiting = card_never + cw_never + loans_never;
         let expect = vec![
             ("SELECT count(*) FROM students".to_string(), (known.len() + arriving.len()) as i64),
             ("SELECT count(*) FROM card_transactions".into(), card_ids.len() as i64),
@@ -260,14 +286,23 @@ impl Campus {
             ("SELECT count(*) FROM coursework".into(), cw_stored),
             ("SELECT count(*) FROM coursework WHERE score = 99 AND submitted_at > due_at".into(), updated),
             ("SELECT count(*) FROM coursework WHERE submitted_at > due_at".into(), updated),
+            ("SELECT count(*) FROM library_loans".into(), loans),
+            ("SELECT count(*) FROM library_loans WHERE returned_at IS NOT NULL".into(), returned),
             ("SELECT count(*) FROM quarantine".into(), card_bad + cw_bad + waiting),
             ("SELECT count(DISTINCT entry_id) FROM quarantine".into(), card_bad + cw_bad + waiting),
             ("SELECT count(*) FROM quarantine WHERE reason = 'unknown_student'".into(), waiting),
             ("SELECT count(*) FROM quarantine_replay".into(), waiting),
             ("SELECT count(DISTINCT entry_id) FROM quarantine_replay".into(), waiting),
         ];
-        let steps =
-            vec![Step::Ingest(card), Step::Ingest(cw1), Step::Ingest(cw2), Step::Ingest(students), Step::Replay];
+        let steps = vec![
+            Step::Ingest(card),
+            Step::Ingest(cw1),
+            Step::Ingest(cw2),
+            Step::Ingest(ln1),
+            Step::Ingest(ln2),
+            Step::Ingest(students),
+            Step::Replay,
+        ];
         Campus { dir: dir.to_path_buf(), steps, expect }
     }
 }
