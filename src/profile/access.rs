@@ -83,6 +83,11 @@ impl Grants {
     }
 }
 
+/// What a student sees of their own record: their own personal fields, but not staff
+/// notes, health data (screening bands and warnings drawn from them) or peer-mentor
+/// suggestions (which name another student).
+pub const OWN: Grants = Grants { name: true, room: true, sensitive: true, notes: false, psych: false, peers: false };
+
 /// What `viewer` (none = anonymous) may see of `p`.
 pub fn grants(viewer: Option<&Viewer>, p: &Profile) -> Grants {
     let Some(v) = viewer else { return Grants::default() };

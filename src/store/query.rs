@@ -49,11 +49,16 @@ impl Store {
     }
 }
 
+/// Table functions that compute rows from their arguments alone and read nothing.
+pub const HARMLESS_TABLE_FUNCTIONS: [&str; 2] = ["generate_series", "range"];
+
 /// Plans one statement for `radar sql` if it only reads store tables: a query, `SHOW`,
 /// `EXPLAIN` of such a query or `DESCRIBE`. Anything that writes (DDL, DML, `COPY`,
 /// `CREATE [EXTERNAL] TABLE`), changes the session (`SET`, `RESET`) or reads outside the
 /// store (file paths, URLs and table functions such as `read_parquet`, which are never
-/// registered tables) is refused with [`StoreError::ReadOnly`].
+/// registered tables) is refused with [`StoreError::ReadOnly`]. The table functions of
+/// [`HARMLESS_TABLE_FUNCTIONS`] are allowed wherever they stand (`FROM range(3)` as well
+/// as `CROSS JOIN LATERAL range(3)`); any other is refused wherever it stands.
 pub async fn read_only(ctx: &SessionContext, sql: &str) -> Result<datafusion::dataframe::DataFrame> {
     let state = ctx.state();
     let dialect = state.config().options().sql_parser.dialect;
@@ -61,7 +66,12 @@ pub async fn read_only(ctx: &SessionContext, sql: &str) -> Result<datafusion::da
     if let Some(what) = refused(&statement) {
         return Err(StoreError::ReadOnly { reason: format!("{what} is not a read-only query") });
     }
+    let functions = table_functions(&statement)?;
     for table in state.resolve_table_references(&statement)? {
+        // `FROM f(…)` is both a relation and a call; the call was checked above.
+        if matches!(&table, datafusion::common::TableReference::Bare { table } if functions.contains(table.as_ref())) {
+            continue;
+        }
         // An unknown catalog or schema is an error here: as refused as an unknown table.
         if !ctx.table_exist(table.clone()).unwrap_or(false) {
             return Err(StoreError::ReadOnly { reason: format!("`{table}` is not a store table") });
@@ -74,6 +84,52 @@ pub async fn read_only(ctx: &SessionContext, sql: &str) -> Result<datafusion::da
         .with_allow_statements(false);
     options.verify_plan(&plan).map_err(|e| StoreError::ReadOnly { reason: e.strip_backtrace() })?;
     Ok(ctx.execute_logical_plan(plan).await?)
+}
+
+/// Every table function the statement calls, in `FROM f(…)` or `LATERAL f(…)` form (the
+/// latter is no relation, so only this walk sees it); refused unless all are harmless.
+fn table_functions(statement: &datafusion::sql::parser::Statement) -> Result<std::collections::HashSet<String>> {
+    use datafusion::sql::parser::Statement as Df;
+    use datafusion::sql::sqlparser::ast::{ObjectName, ObjectNamePart, TableFactor, Visit, Visitor};
+    use std::ops::ControlFlow;
+
+    #[derive(Default)]
+    struct Calls(std::collections::HashSet<String>);
+    impl Visitor for Calls {
+        type Break = String;
+        fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<String> {
+            let name = match t {
+                TableFactor::Table { name, args: Some(_), .. } | TableFactor::Function { name, .. } => name,
+                TableFactor::TableFunction { expr, .. } => return ControlFlow::Break(format!("`TABLE({expr})`")),
+                _ => return ControlFlow::Continue(()),
+            };
+            match plain(name) {
+                Some(f) if HARMLESS_TABLE_FUNCTIONS.contains(&f.as_str()) => {
+                    self.0.insert(f);
+                    ControlFlow::Continue(())
+                }
+                _ => ControlFlow::Break(format!("the table function `{name}`")),
+            }
+        }
+    }
+    /// A one-part name, lower-cased as the planner looks table functions up.
+    fn plain(name: &ObjectName) -> Option<String> {
+        match name.0.as_slice() {
+            [ObjectNamePart::Identifier(id)] => Some(id.value.to_ascii_lowercase()),
+            _ => None,
+        }
+    }
+
+    let mut calls = Calls::default();
+    let flow = match statement {
+        Df::Statement(s) => s.visit(&mut calls),
+        Df::Explain(e) => return table_functions(&e.statement),
+        _ => ControlFlow::Continue(()),
+    };
+    match flow {
+        ControlFlow::Break(what) => Err(StoreError::ReadOnly { reason: format!("{what} is not a store table") }),
+        ControlFlow::Continue(()) => Ok(calls.0),
+    }
 }
 
 /// The kind of statement when it is not one `radar sql` runs.
@@ -122,5 +178,60 @@ impl Store {
     pub async fn query_published(&self, table: &str) -> Result<Vec<RecordBatch>> {
         let ctx = self.session().await?;
         collect_stream(ctx.sql(&format!("SELECT * FROM \"{table}\"")).await?.execute_stream().await?).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Int64Array, RecordBatch};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::datasource::MemTable;
+
+    use super::*;
+
+    /// A session with one store-like table and a table function that, unlike the
+    /// harmless ones, stands for one reading outside the store (as `read_csv` would).
+    fn ctx() -> SessionContext {
+        let ctx = SessionContext::new();
+        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)]));
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![1, 2]))]).expect("batch");
+        let t = MemTable::try_new(schema, vec![vec![batch]]).expect("table");
+        ctx.register_table("students", Arc::new(t)).expect("register");
+        let series = datafusion::functions_table::generate_series();
+        ctx.register_udtf("outside", series.function().clone());
+        ctx
+    }
+
+    async fn rows(ctx: &SessionContext, sql: &str) -> usize {
+        let df = read_only(ctx, sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        df.collect().await.expect("run").iter().map(|b| b.num_rows()).sum()
+    }
+
+    #[tokio::test]
+    async fn harmless_table_functions_run_in_every_position() {
+        let ctx = ctx();
+        assert_eq!(rows(&ctx, "SELECT * FROM generate_series(1, 3)").await, 3);
+        assert_eq!(rows(&ctx, "SELECT * FROM range(4)").await, 4);
+        assert_eq!(rows(&ctx, "SELECT n FROM students WHERE n IN (SELECT value FROM range(2))").await, 1);
+        assert_eq!(rows(&ctx, "WITH c AS (SELECT * FROM generate_series(1, 2)) SELECT * FROM students, c").await, 4);
+    }
+
+    #[tokio::test]
+    async fn other_table_functions_are_refused_in_every_position() {
+        let ctx = ctx();
+        for q in [
+            "SELECT * FROM outside(1, 3)",
+            "SELECT * FROM (SELECT * FROM outside(1, 3)) x",
+            "WITH c AS (SELECT * FROM outside(1, 3)) SELECT * FROM c",
+            "SELECT n FROM students WHERE n IN (SELECT value FROM outside(1, 2))",
+            // Not a relation: only the walk over table factors sees it.
+            "SELECT * FROM students CROSS JOIN LATERAL outside(1, 2)",
+            "EXPLAIN SELECT * FROM students CROSS JOIN LATERAL outside(1, 2)",
+        ] {
+            let err = read_only(&ctx, q).await.err().unwrap_or_else(|| panic!("{q} ran"));
+            assert!(matches!(err, StoreError::ReadOnly { .. }), "{q}: {err}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! switch on every page (a cookie remembers it); phone-first; no CDN, no external font,
 //! no script required: charts are inline SVG drawn on the server.
 
+pub mod admin;
 mod login;
 
 use std::collections::HashMap;
@@ -175,4 +176,5 @@ pub fn routes() -> Router<AppState> {
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .route("/favicon.ico", get(favicon))
+        .merge(admin::routes())
 }
