@@ -80,6 +80,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod cli;
 pub mod error;
 pub mod evaluation;
@@ -97,6 +98,7 @@ mod proptext;
 pub mod recommend;
 pub mod refresh;
 pub mod schema;
+pub mod service;
 pub mod store;
 pub mod warnings;
 

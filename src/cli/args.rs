@@ -74,6 +74,137 @@ pub enum Command {
     Recommend(RecommendArgs),
     /// Send the notifications of new and escalated warnings now (what the nightly run does).
     Notify(NotifyArgs),
+    /// Serve the pages, the JSON API and the nightly schedule (service.md).
+    Serve(ServeArgs),
+    /// Accounts of the service: add, list, disable, enable, reset a password.
+    Users(UsersArgs),
+    /// API tokens: create (printed once) or revoke.
+    Tokens(TokensArgs),
+    /// List the audit log: who saw or changed what, when, from where.
+    Audit(AuditArgs),
+}
+
+/// `radar serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Listen address (default 127.0.0.1:8080, or `addr` in the config file).
+    #[arg(long, env = "RADAR_ADDR")]
+    pub addr: Option<String>,
+    /// Config file (`radar.toml`): store, tz, addr, schedule, capacity, [notify].
+    #[arg(long, env = "RADAR_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Nightly refresh time `HH:MM` (overrides `schedule` in the config file).
+    #[arg(long, env = "RADAR_SCHEDULE")]
+    pub schedule: Option<String>,
+}
+
+/// `radar users`.
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: UsersAction,
+}
+
+/// `radar users …`.
+#[derive(Debug, Subcommand)]
+pub enum UsersAction {
+    /// Add an account (a random password is printed once unless --password-stdin).
+    Add {
+        /// Login name.
+        username: String,
+        /// admin, analyst, leader, counsellor, mentor, psychologist or student.
+        #[arg(long)]
+        role: String,
+        /// The staff record a staff role acts as.
+        #[arg(long)]
+        staff_id: Option<String>,
+        /// The student record of a student account.
+        #[arg(long)]
+        student_id: Option<String>,
+        /// Read the password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List {
+        /// Output format (default: table on a terminal, CSV in a pipe).
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+    },
+    /// Disable an account (its sessions end, its tokens stop working).
+    Disable {
+        /// Login name.
+        username: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        /// Login name.
+        username: String,
+    },
+    /// Set a new random password (printed once) or one read from stdin.
+    ResetPassword {
+        /// Login name.
+        username: String,
+        /// Read the password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// `radar tokens`.
+#[derive(Debug, Args)]
+pub struct TokensArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: TokensAction,
+}
+
+/// `radar tokens …`.
+#[derive(Debug, Subcommand)]
+pub enum TokensAction {
+    /// Create an API token for an account; the token is printed once.
+    Create {
+        /// Login name.
+        username: String,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        expires_days: Option<u32>,
+        /// The token may only post events (`POST /api/v1/events/{kind}`).
+        #[arg(long)]
+        ingest: bool,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        /// Token id (the part after `rdr_`, before the second `_`).
+        token_id: String,
+    },
+    /// List live tokens (ids and owners, never the secrets).
+    List {
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+    },
+}
+
+/// `radar audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only this actor (username, staff id or `os:user`).
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Only rows about this student.
+    #[arg(long)]
+    pub student: Option<String>,
+    /// From this instant on (RFC 3339, naive local or a date).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// At most this many rows, newest first.
+    #[arg(long)]
+    pub limit: Option<u64>,
+    /// Output format (default: table on a terminal, CSV in a pipe).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
 }
 
 /// `radar notify`.

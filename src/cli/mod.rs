@@ -21,6 +21,7 @@ mod profile_cmd;
 mod progress;
 mod recommend_cmd;
 mod refresh_cmd;
+mod serve_cmd;
 mod sql_cmd;
 mod warnings_cmd;
 
@@ -49,6 +50,9 @@ pub struct Settings {
     pub verbose: u8,
     /// `--wait`: a writing command waits for the store's writer lock.
     pub wait: bool,
+    /// Whether `--now` / `RADAR_NOW` pinned the clock (a long-running service then keeps
+    /// it; otherwise it follows the wall clock).
+    pub now_given: bool,
 }
 
 /// A failure with its exit code.
@@ -98,7 +102,15 @@ impl Settings {
             })?,
             None => chrono::Utc::now().timestamp_micros(),
         };
-        Ok(Settings { store: cli.store.clone(), tz, now, quiet: cli.quiet, verbose: cli.verbose, wait: cli.wait })
+        Ok(Settings {
+            store: cli.store.clone(),
+            tz,
+            now,
+            quiet: cli.quiet,
+            verbose: cli.verbose,
+            wait: cli.wait,
+            now_given: cli.now.is_some(),
+        })
     }
 
     /// Whether to draw progress bars: stderr is a terminal and not `-q`.
@@ -236,5 +248,9 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
         Command::Timeline(a) => profile_cmd::timeline(a, &settings).await,
         Command::Recommend(a) => recommend_cmd::run(a, &settings).await,
         Command::Notify(a) => notify_cmd::run(a, &settings).await,
+        Command::Serve(a) => serve_cmd::serve(a, &settings).await,
+        Command::Users(a) => serve_cmd::users(a, &settings).await,
+        Command::Tokens(a) => serve_cmd::tokens(a, &settings).await,
+        Command::Audit(a) => serve_cmd::audit(a, &settings).await,
     }
 }

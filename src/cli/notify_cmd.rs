@@ -12,14 +12,15 @@ use super::args::NotifyArgs;
 use super::output::write_batches;
 use super::{default_format, usage, Failure, Settings};
 use crate::notify::{self, NotifyConfig, NotifyReport, Options};
+use crate::service::config::{Overrides, ServiceConfig};
 
-/// The `[notify]` table of `path` (or ./radar.toml); a missing file is a usage error.
+/// The `[notify]` table of `path` (or ./radar.toml), the whole file checked as
+/// `radar serve` checks it (a key it does not know is an error naming it, exit 2).
 pub(super) fn load(path: Option<&Path>) -> Result<NotifyConfig, Failure> {
     let path = path.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("radar.toml"));
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        usage(format!("cannot read {}: {e}", path.display()), "pass --config with the radar.toml holding [notify]")
-    })?;
-    let cfg = NotifyConfig::from_radar_toml(&text).map_err(crate::Error::from)?;
+    let file = ServiceConfig::load(Some(&path), &Overrides::default())
+        .map_err(|e| usage(e.to_string(), "pass --config with the radar.toml holding [notify]"))?;
+    let cfg = NotifyConfig::from_table(file.notify.as_ref()).map_err(crate::Error::from)?;
     Ok(cfg)
 }
 

@@ -190,6 +190,19 @@ impl NotifyConfig {
         Ok(t.notify)
     }
 
+    /// The `[notify]` table as `ServiceConfig` keeps it (none: nothing configured).
+    pub fn from_table(table: Option<&toml::Table>) -> Result<NotifyConfig, NotifyError> {
+        let Some(t) = table else { return Ok(NotifyConfig::default()) };
+        let cfg: NotifyConfig = toml::Value::Table(t.clone()).try_into().map_err(|e: toml::de::Error| {
+            NotifyError::Config {
+                what: format!("[notify]: {}", e.message()),
+                hint: "see docs/notifications.md for the [notify] keys".into(),
+            }
+        })?;
+        cfg.check()?;
+        Ok(cfg)
+    }
+
     /// Whether anyone can be reached at all.
     pub fn has_recipients(&self) -> bool {
         !self.people.is_empty() || !self.colleges.is_empty()
@@ -291,6 +304,10 @@ wecom = { url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x" }
         assert!(e.to_string().contains("pasword_env"), "{e}");
         let e = NotifyConfig::from_radar_toml("[notify]\nretries = 3\n").expect_err("unknown key");
         assert!(e.to_string().contains("retries"), "{e}");
+        let t: toml::Table = toml::from_str("[retry]\nattemps = 3\n").expect("toml");
+        let e = NotifyConfig::from_table(Some(&t)).expect_err("unknown key");
+        assert!(e.to_string().contains("attemps"), "{e}");
+        assert!(!NotifyConfig::from_table(None).expect("none").has_recipients());
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod profile;
 mod recommend;
 mod refresh;
 mod replay;
+mod service_core;
 mod sql_output;
 mod sql_readonly;
 mod state_kinds;
