@@ -193,12 +193,11 @@ impl NotifyConfig {
     /// The `[notify]` table as `ServiceConfig` keeps it (none: nothing configured).
     pub fn from_table(table: Option<&toml::Table>) -> Result<NotifyConfig, NotifyError> {
         let Some(t) = table else { return Ok(NotifyConfig::default()) };
-        let cfg: NotifyConfig = toml::Value::Table(t.clone()).try_into().map_err(|e: toml::de::Error| {
-            NotifyError::Config {
+        let cfg: NotifyConfig =
+            toml::Value::Table(t.clone()).try_into().map_err(|e: toml::de::Error| NotifyError::Config {
                 what: format!("[notify]: {}", e.message()),
                 hint: "see docs/notifications.md for the [notify] keys".into(),
-            }
-        })?;
+            })?;
         cfg.check()?;
         Ok(cfg)
     }

@@ -587,7 +587,9 @@ async fn email_over_starttls_and_tls_with_the_password_from_the_environment() {
         ));
         let rep = run(&root, &untrusted, &no_env).await;
         assert_eq!(rep.failed, 1, "{mode}: {rep:#?}");
-        assert_eq!(rep.messages[0].error.as_deref(), Some("smtp tls"), "{mode}");
+        // lettre reports a refused handshake as a TLS or a connection error, by mode.
+        let error = rep.messages[0].error.as_deref();
+        assert!(matches!(error, Some("smtp tls" | "smtp connection")), "{mode}: {error:?}");
         assert_eq!(sink.messages().len(), 1);
     }
 }
