@@ -17,6 +17,12 @@ if ! python3 -c "import openpyxl" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check "openpyxl>=3.1"
 fi
 
+# The notification tests send mail to a real local SMTP server.
+if ! python3 -c "import aiosmtpd" 2>/dev/null; then
+  echo "scripts/test.sh: installing Python aiosmtpd for the notification tests" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "aiosmtpd>=1.4"
+fi
+
 # The profile tests open the html profile in headless Chromium (Debian's package).
 if ! command -v chromium >/dev/null 2>&1; then
   echo "scripts/test.sh: installing Debian's chromium for the html profile test" >&2

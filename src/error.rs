@@ -38,6 +38,9 @@ pub enum Error {
     /// Recommendations (`radar recommend`).
     #[error(transparent)]
     Recommend(#[from] crate::recommend::RecommendError),
+    /// Notifications after a night (`radar notify`, `radar schedule --config`).
+    #[error(transparent)]
+    Notify(#[from] crate::notify::NotifyError),
     /// A setting the user gave is not usable (exit code 2).
     #[error("{what}: {hint}")]
     Config {
@@ -69,6 +72,7 @@ impl Error {
             Error::Model(m) => m.is_config(),
             Error::Evaluation(e) => e.is_config(),
             Error::Recommend(r) => r.is_config(),
+            Error::Notify(n) => n.is_config(),
             _ => false,
         }
     }

@@ -90,6 +90,7 @@ pub mod generate;
 pub mod import;
 pub mod ingest;
 pub mod models;
+pub mod notify;
 pub mod pipeline;
 pub mod profile;
 #[cfg(test)]

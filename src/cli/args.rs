@@ -72,6 +72,8 @@ pub enum Command {
     Timeline(TimelineArgs),
     /// Recommend activities, books, support resources and peer mentors to a student (or everyone).
     Recommend(RecommendArgs),
+    /// Send the notifications of new and escalated warnings now (what the nightly run does).
+    Notify(NotifyArgs),
     /// Serve the pages, the JSON API and the nightly schedule (service.md).
     Serve(ServeArgs),
     /// Accounts of the service: add, list, disable, enable, reset a password.
@@ -201,6 +203,20 @@ pub struct AuditArgs {
     #[arg(long)]
     pub limit: Option<u64>,
     /// Output format (default: table on a terminal, CSV in a pipe).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+/// `radar notify`.
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// radar.toml with the `[notify]` table (default: ./radar.toml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Show what would be sent; send and record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output format (default: table on a terminal, csv otherwise).
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
 }
@@ -791,6 +807,9 @@ pub struct ScheduleArgs {
     /// Model registry; the model named in its NIGHTLY file scores after each refresh.
     #[arg(long, env = "RADAR_MODELS", default_value = "models")]
     pub models: PathBuf,
+    /// radar.toml whose `[notify]` table says who is told of new warnings after each night.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// `radar generate`.

@@ -14,6 +14,7 @@ mod ingest_cmd;
 mod models_cmd;
 mod nightly;
 mod note;
+mod notify_cmd;
 pub mod output;
 mod pipelines_cmd;
 mod profile_cmd;
@@ -246,6 +247,7 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
         Command::Profile(a) => profile_cmd::profile(a, &settings).await,
         Command::Timeline(a) => profile_cmd::timeline(a, &settings).await,
         Command::Recommend(a) => recommend_cmd::run(a, &settings).await,
+        Command::Notify(a) => notify_cmd::run(a, &settings).await,
         Command::Serve(a) => serve_cmd::serve(a, &settings).await,
         Command::Users(a) => serve_cmd::users(a, &settings).await,
         Command::Tokens(a) => serve_cmd::tokens(a, &settings).await,

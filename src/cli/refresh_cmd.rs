@@ -198,6 +198,7 @@ pub(super) async fn schedule(args: ScheduleArgs, s: &Settings) -> Result<(), Fai
     let at = parse_at(&args.at).ok_or_else(|| usage(format!("--at `{}` is not a time", args.at), "use HH:MM"))?;
     let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
     let rules = load_rules(args.rules.clone())?;
+    let notify = args.config.as_deref().map(|p| super::notify_cmd::load(Some(p))).transpose()?;
     let mut done = 0u32;
     let mut first = args.now_too;
     loop {
@@ -228,10 +229,14 @@ pub(super) async fn schedule(args: ScheduleArgs, s: &Settings) -> Result<(), Fai
                     eprintln!("radar: scheduled scoring failed: {e:?}");
                 }
                 match crate::warnings::raise(&store, &rules, s.tz, now).await {
-                    Ok(w) if !s.quiet => {
-                        eprintln!("radar: warnings: {} new, {} updated, {} open", w.raised, w.updated, w.open)
+                    Ok(w) => {
+                        if !s.quiet {
+                            eprintln!("radar: warnings: {} new, {} updated, {} open", w.raised, w.updated, w.open)
+                        }
+                        if let Some(cfg) = &notify {
+                            night_notify(store.root(), cfg, now, s).await;
+                        }
                     }
-                    Ok(_) => {}
                     Err(e) => eprintln!("radar: scheduled warnings failed: {e}"),
                 }
                 match super::nightly::products(&store, &r.as_of, s).await {
@@ -244,6 +249,18 @@ pub(super) async fn schedule(args: ScheduleArgs, s: &Settings) -> Result<(), Fai
             Err(other) => return Err(other),
         }
         done += 1;
+    }
+}
+
+/// Tells counsellors of the night's warnings; a failure is logged and the schedule goes on
+/// (undelivered warnings are tried again the next night).
+async fn night_notify(root: &std::path::Path, cfg: &crate::notify::NotifyConfig, now: Micros, s: &Settings) {
+    match crate::notify::after_night(root, cfg, now).await {
+        Ok(r) if !s.quiet || r.failed > 0 => {
+            eprintln!("radar: notifications: {} sent, {} failed, {} skipped", r.sent, r.failed, r.skipped)
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("radar: scheduled notifications failed: {e}"),
     }
 }
 

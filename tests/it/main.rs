@@ -13,6 +13,7 @@ mod hostile;
 mod interop;
 mod kinds;
 mod models;
+mod notify;
 mod oulad;
 mod privacy;
 mod profile;
