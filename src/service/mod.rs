@@ -6,6 +6,7 @@
 //! 16 MiB body limit → the route. Who may call a route is decided by
 //! [`auth::Caller::require`]; which students it may see by [`crate::accounts::scope`].
 
+pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
@@ -113,7 +114,7 @@ async fn not_found() -> ApiError {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new().merge(session::routes()).fallback(not_found);
+    let api = Router::new().merge(session::routes()).merge(api::routes()).fallback(not_found);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

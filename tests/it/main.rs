@@ -19,6 +19,7 @@ mod profile;
 mod recommend;
 mod refresh;
 mod replay;
+mod service_admin;
 mod service_core;
 mod sql_output;
 mod sql_readonly;

@@ -12,7 +12,9 @@ use super::{num, pct, shown};
 
 const TEMPLATE: &str = include_str!("profile.html");
 
-fn charts(p: &Profile) -> Vec<(String, String, String)> {
+/// The profile's charts as (title zh, title en, inline SVG); the service's profile page
+/// shows the same ones.
+pub fn charts(p: &Profile) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     if let Some(e) = &p.evaluation {
         let axes: Vec<_> = e

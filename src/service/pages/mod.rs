@@ -2,7 +2,9 @@
 //! switch on every page (a cookie remembers it); phone-first; no CDN, no external font,
 //! no script required: charts are inline SVG drawn on the server.
 
+pub mod inbox;
 mod login;
+pub mod student;
 
 use std::collections::HashMap;
 
@@ -175,4 +177,6 @@ pub fn routes() -> Router<AppState> {
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .route("/favicon.ico", get(favicon))
+        .merge(inbox::routes())
+        .merge(student::routes())
 }
