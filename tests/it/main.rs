@@ -19,7 +19,6 @@ mod profile;
 mod recommend;
 mod refresh;
 mod replay;
-mod service_admin;
 mod service_core;
 mod sql_output;
 mod sql_readonly;
