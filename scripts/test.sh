@@ -32,4 +32,14 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# The browser test drives Chromium through chromedriver (WebDriver); the CJK font makes the
+# Chinese pages render in its screenshots.
+if ! command -v chromedriver >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+  echo "scripts/test.sh: installing Debian's chromium-driver and fonts-noto-cjk for the browser test" >&2
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium-driver fonts-noto-cjk >/dev/null
+fi
+
 cargo test --release --locked "$@"

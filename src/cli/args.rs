@@ -483,7 +483,8 @@ pub struct WarningsArgs {
     /// Add the students' names (authorised staff only: names are personal data).
     #[arg(long)]
     pub with_names: bool,
-    /// Staff id of the person listing or exporting, for the audit log (default: the OS user).
+    /// Staff id of the person listing or exporting, for the audit log (default: the OS user);
+    /// warnings drawn from a screening are restricted unless that role may read health data.
     #[arg(long = "as", value_name = "STAFF_ID")]
     pub viewer: Option<String>,
     /// Output format (default: table on a terminal, csv otherwise).
@@ -529,7 +530,8 @@ pub enum WarningsAction {
         /// Output format.
         #[arg(long, value_enum)]
         format: Option<OutputFormat>,
-        /// Staff id of the viewer, for the audit log (default: the OS user).
+        /// Staff id of the viewer, for the audit log (default: the OS user); a warning drawn
+        /// from a screening is restricted unless that role may read health data.
         #[arg(long = "as", value_name = "STAFF_ID")]
         viewer: Option<String>,
     },

@@ -14,6 +14,7 @@ use super::args::{
 use super::output::write_batches;
 use super::refresh_cmd::load_rules;
 use super::{default_format, usage, Failure, Settings};
+use crate::profile::access;
 use crate::store::{collect_stream, Store};
 use crate::warnings::db::{Action, Filter, OpsDb, INTERVENTIONS, OPEN, STATUSES};
 use crate::warnings::rules::{Check, CATEGORIES, LEVELS};
@@ -71,6 +72,17 @@ pub(super) async fn run(args: WarningsArgs, s: &Settings) -> Result<(), Failure>
         }
         Some(WarningsAction::Show { id, format, viewer }) => show(&id, format, viewer.as_deref(), s).await,
     }
+}
+
+/// The `--as` staff member as a profile viewer, for the same masking as the profile.
+async fn profile_viewer(store: &Store, id: &str) -> Result<access::Viewer, Failure> {
+    access::viewer(store, id).await.map_err(|e| {
+        if e.is_config() {
+            Failure::Usage(e.into())
+        } else {
+            Failure::Job(e.into())
+        }
+    })
 }
 
 async fn check_staff(store: &Store, by: &str) -> Result<(), Failure> {
@@ -186,10 +198,12 @@ async fn list(a: WarningsArgs, s: &Settings) -> Result<(), Failure> {
     let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
     let db = OpsDb::open(store.root()).map_err(w)?;
     let raised_at = if a.today { db.last_raise().map_err(w)? } else { None };
+    // With a viewer the level is matched after masking: a restricted warning's level is
+    // not theirs to filter on.
     let f = Filter {
         counsellor: a.counsellor.clone(),
         college: a.college.clone(),
-        level: a.level.clone(),
+        level: if a.viewer.is_some() { None } else { a.level.clone() },
         category: a.category.clone(),
         statuses: statuses(&a.status)?,
         student: a.student.clone(),
@@ -198,7 +212,15 @@ async fn list(a: WarningsArgs, s: &Settings) -> Result<(), Failure> {
     if let Some(v) = &a.viewer {
         check_staff(&store, v).await?;
     }
-    let rows = db.list(&f).map_err(w)?;
+    let mut rows = db.list(&f).map_err(w)?;
+    if let Some(v) = &a.viewer {
+        let viewer = profile_viewer(&store, v).await?;
+        for r in &mut rows {
+            let g = access::warning_grants(Some(&viewer), r);
+            access::warning_row(r, g);
+        }
+        rows.retain(|r| a.level.as_deref().is_none_or(|l| r.level == l));
+    }
     let names = if a.with_names { Some(names(&store).await?) } else { None };
     let format = a.format.unwrap_or(if std::io::stdout().is_terminal() && a.output.is_none() {
         WarningsFormat::Table
@@ -243,7 +265,13 @@ async fn show(id: &str, format: Option<OutputFormat>, viewer: Option<&str>, s: &
         check_staff(&Store::open_existing(&s.store).map_err(crate::Error::from)?, v).await?;
     }
     let db = OpsDb::open(&s.store).map_err(w)?;
-    let row = db.get(id).map_err(w)?.ok_or_else(|| w(WarningError::NotFound(id.to_string())))?;
+    let mut row = db.get(id).map_err(w)?.ok_or_else(|| w(WarningError::NotFound(id.to_string())))?;
+    if let Some(v) = viewer {
+        let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
+        let viewer = profile_viewer(&store, v).await?;
+        let g = access::warning_grants(Some(&viewer), &row);
+        access::warning_row(&mut row, g);
+    }
     // Audited before anything is printed: a disclosure is never unrecorded.
     let detail = serde_json::json!({ "student": row.student_id });
     audit::record_with(&db, s.now, &audit::actor(viewer), "warnings.show", id, 1, &detail).map_err(w)?;

@@ -124,8 +124,10 @@ fn withhold(m: &mut Masked) {
 
 /// What a warning drawn from a screening shows without the psych grant.
 pub const RESTRICTED: &str = "restricted";
-const WARNING_ZH: &str = "心理健康相关预警（详情仅限授权人员查看）";
-const WARNING_EN: &str = "wellbeing warning (details restricted)";
+/// A warning drawn from a screening, to a viewer without the psych grant (Chinese).
+pub const WARNING_ZH: &str = "心理健康相关预警（详情仅限授权人员查看）";
+/// The same in English.
+pub const WARNING_EN: &str = "wellbeing warning (details restricted)";
 const REASON_ZH: &str = "与一项需授权查看的预警相关（详情受限）";
 const REASON_EN: &str = "matched to an open warning (details restricted)";
 
@@ -158,6 +160,41 @@ pub fn apply(p: &Profile, g: Grants) -> Profile {
     recommendation_reasons(&mut p.recommendations, &hidden_rules);
     timeline(&mut p.timeline, g);
     p
+}
+
+/// A warning row (list, export, `warnings show`) as a viewer with grants `g` sees it: one
+/// drawn from a screening keeps its id, student, category and status, but its level,
+/// rule, reasons, evidence and priority read as restricted without the psych grant.
+pub fn warning_row(row: &mut crate::warnings::db::WarningRow, g: Grants) {
+    if g.psych || !crate::warnings::draws_on_screening(&row.evidence) {
+        return;
+    }
+    row.level = RESTRICTED.into();
+    row.max_level = RESTRICTED.into();
+    row.rule = RESTRICTED.into();
+    row.reason_zh = WARNING_ZH.into();
+    row.reason_en = WARNING_EN.into();
+    row.evidence = serde_json::json!({
+        "feature": null, "value": null, "baseline": null, "cohort_pct": null, "trend": null,
+        "sources_used": [], "sources_missing": [], "restricted": true,
+    })
+    .to_string();
+    row.priority = 0.0;
+}
+
+/// What `viewer` may see of a warning's student, from the warning row alone (its
+/// counsellor and college): enough for the psych grant, which only the student's
+/// counsellor and psychologists hold.
+pub fn warning_grants(viewer: Option<&Viewer>, row: &crate::warnings::db::WarningRow) -> Grants {
+    let stub = Profile {
+        basic: super::doc::Basic {
+            college: row.college.clone(),
+            counsellor_id: row.counsellor_id.clone(),
+            ..Default::default()
+        },
+        ..Profile::default()
+    };
+    grants(viewer, &stub)
 }
 
 /// Recommendation reasons that name one of `hidden_rules` read as a neutral reason.

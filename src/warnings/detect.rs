@@ -750,7 +750,7 @@ fn composite(c: &Composite, found: &[Candidate], n: usize) -> Vec<(usize, Hit)> 
 }
 
 /// Words a counsellor reads for a feature: (Chinese, English).
-fn label(feature: &str) -> (&str, &str) {
+pub fn label(feature: &str) -> (&str, &str) {
     match feature {
         "meals" => ("就餐次数", "meals"),
         "breakfast_days" => ("吃早餐", "breakfasts"),

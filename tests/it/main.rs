@@ -2,6 +2,8 @@
 
 mod analysis;
 mod bad_input;
+mod browser;
+mod campus;
 mod crash;
 mod demo;
 mod errors;
@@ -21,10 +23,12 @@ mod recommend;
 mod refresh;
 mod replay;
 mod service_admin;
+mod service_api;
 mod service_core;
 mod sql_output;
 mod sql_readonly;
 mod state_kinds;
 mod util;
 mod warnings;
+mod warnings_viewer;
 mod writer_lock;

@@ -3,7 +3,9 @@
 //! no script required: charts are inline SVG drawn on the server.
 
 pub mod admin;
+pub mod inbox;
 mod login;
+pub mod student;
 
 use std::collections::HashMap;
 
@@ -177,4 +179,6 @@ pub fn routes() -> Router<AppState> {
         .route("/static/app.js", get(js))
         .route("/favicon.ico", get(favicon))
         .merge(admin::routes())
+        .merge(inbox::routes())
+        .merge(student::routes())
 }
