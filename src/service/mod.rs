@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod pages;
+pub mod schedule;
 pub mod session;
 mod state;
 
@@ -139,7 +140,19 @@ pub async fn serve(
         .await
         .map_err(|e| ServiceError::Config(format!("cannot listen on {}: {e}", state.config().addr)))?;
     on_bound(listener.local_addr()?);
+    // The nightly schedule stops with the service.
+    let (stop, stopped) = tokio::sync::watch::channel(());
+    if let Some(at) = state.config().schedule.clone() {
+        let mut stopped = stopped;
+        tokio::spawn(schedule::run(state.clone(), at, async move {
+            let _ = stopped.changed().await;
+        }));
+    }
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop.send(());
+    };
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }
