@@ -66,7 +66,7 @@ fi
 
 # 2. Accounts and tokens (a fresh pair each run).
 q() { radar sql "$1" --format csv | tail -n +2 | head -n 1; }
-COUNSELLOR=$(q "SELECT counsellor_id FROM warnings WHERE status IN ('open', 'acknowledged', 'in_progress') GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+COUNSELLOR=$(q "SELECT counsellor_id FROM warnings WHERE status NOT IN ('resolved', 'false_positive') GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
 COLLEGE=$(q "SELECT college FROM students WHERE counsellor_id = '$COUNSELLOR' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
 LEADER=$(q "SELECT staff_id FROM staff WHERE role = 'leader' AND college = '$COLLEGE' ORDER BY 1 LIMIT 1")
 [ -n "$COUNSELLOR" ] && [ -n "$LEADER" ] || { echo "serve_load: no counsellor or leader in $STORE" >&2; exit 1; }
