@@ -50,6 +50,9 @@
 //!    │        by viewer + audit_log; profiles.sqlite (point reads) + student_profiles;
 //!    │        the process record (timeline); text / json / html with inline SVG charts
 //!    ▼
+//!  nightly  one night of the schedule: refresh → nightly score → warnings → products
+//!    │        (typology, evaluation, recommendations, profiles); failures in refresh_runs
+//!    ▼
 //!  cli      `radar ingest | sql | demo | generate | import | refresh | runs | pipelines |
 //!            schedule | warnings | evaluate | train | score | models | typology | hardship |
 //!            recommend | profile | timeline`
@@ -90,6 +93,7 @@ pub mod generate;
 pub mod import;
 pub mod ingest;
 pub mod models;
+pub mod nightly;
 pub mod notify;
 pub mod pipeline;
 pub mod profile;

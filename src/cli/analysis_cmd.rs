@@ -21,11 +21,11 @@ use super::output::write_batches;
 use super::{default_format, usage, Failure, Settings};
 use crate::models::analysis::{load_window, resolve_as_of, write_table, AnalysisError};
 use crate::models::hardship::{self, HardshipOptions, NjustRule};
-use crate::models::typology::{self, TypologyOptions, FEATURE_SOURCES};
+use crate::models::typology;
 use crate::store::Store;
 
 /// Store table of the latest typology run.
-pub const TYPOLOGY_TABLE: &str = "student_typology";
+pub use crate::models::typology::table::TYPOLOGY_TABLE;
 /// Store table of the latest hardship run.
 pub const HARDSHIP_TABLE: &str = "hardship_scores";
 
@@ -86,27 +86,14 @@ fn emit_json(v: &serde_json::Value, format: OutputFormat) -> Result<(), Failure>
 }
 
 /// Clusters the students as of `as_of` and replaces `student_typology` (also run nightly).
-pub(super) async fn typology_table(
+async fn typology_table(
     store: &Store,
     ctx: &SessionContext,
     as_of: i32,
     weeks: usize,
     k: Option<usize>,
 ) -> Result<(typology::Typology, RecordBatch), Failure> {
-    let w = load_window(ctx, as_of, weeks, &FEATURE_SOURCES).await.map_err(fail)?;
-    let opts = TypologyOptions { weeks, k, ..TypologyOptions::default() };
-    let r = typology::run(&w, &opts).map_err(fail)?;
-    let label = |c: usize| &r.clusters[c];
-    let n = r.students.len();
-    let stored = batch(vec![
-        ("student_id", strings(r.students.iter().map(|x| x.student_id.as_str()))),
-        ("as_of", Arc::new(Date32Array::from(vec![as_of; n]))),
-        ("cluster", Arc::new(Int32Array::from(r.students.iter().map(|x| x.cluster as i32).collect::<Vec<_>>()))),
-        ("label_en", strings(r.students.iter().map(|x| label(x.cluster).label_en.as_str()))),
-        ("label_zh", strings(r.students.iter().map(|x| label(x.cluster).label_zh.as_str()))),
-    ])?;
-    write_table(store, TYPOLOGY_TABLE, stored.clone()).await.map_err(fail)?;
-    Ok((r, stored))
+    typology::table::write_typology(store, ctx, as_of, weeks, k).await.map_err(fail)
 }
 
 /// `radar typology`.

@@ -923,6 +923,12 @@ pub struct DemoArgs {
     /// Store for the demo (replaced if it is a radar store).
     #[arg(long, default_value = "radar-demo")]
     pub demo_store: PathBuf,
+    /// Then create one account per role and serve the demo store (`radar serve`).
+    #[arg(long)]
+    pub serve: bool,
+    /// Listen address with --serve.
+    #[arg(long, requires = "serve")]
+    pub addr: Option<String>,
 }
 
 /// Tabular output formats.

@@ -51,7 +51,7 @@ pub(super) async fn run(args: DemoArgs, s: &Settings) -> Result<(), Failure> {
         println!("  radar --store {st} profile {id} --format html --output {id}.html");
         println!("  radar --store {st} timeline {id}");
     }
-    if let Some(c) = counsellor {
+    if let Some(c) = &counsellor {
         println!("  radar --store {st} warnings --counsellor {c} --format xlsx --output {c}.xlsx");
         println!("  radar --store {st} warnings ack W000001 --by {c} --note \"called the student\"");
     }
@@ -64,7 +64,15 @@ pub(super) async fn run(args: DemoArgs, s: &Settings) -> Result<(), Failure> {
     println!("  radar --store {st} sql \"SELECT * FROM student_term ORDER BY gpa DESC LIMIT 10\"");
     println!("  radar --store {st} runs");
     println!("  radar generate --students 2000 --weeks 6 --dirty 0.01 --out campus-dirty");
-    Ok(())
+    println!();
+    if !args.serve {
+        println!("In the browser, with one login per role: radar demo --serve (prints the address and the passwords)");
+        return Ok(());
+    }
+    // The service writes only through its own nights and ingests: the CLI stays usable.
+    drop(_writer);
+    let addr = args.addr.as_deref().unwrap_or("127.0.0.1:8080");
+    super::demo_serve::serve(root, now, addr, counsellor, profiled, s).await
 }
 
 /// Runs the nightly refresh as of the clock's date and prints a sample student's weeks.

@@ -7,6 +7,7 @@
 mod analysis_cmd;
 pub mod args;
 mod demo;
+mod demo_serve;
 mod evaluation_cmd;
 mod generate_cmd;
 mod import_cmd;

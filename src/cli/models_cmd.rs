@@ -306,21 +306,8 @@ pub(super) async fn nightly_score(
     as_of: &str,
     s: &Settings,
 ) -> Result<(), Failure> {
-    let reg = Registry::new(models);
-    let Some(name) = reg.nightly() else { return Ok(()) };
     let as_of = date_arg("as-of", as_of)?;
-    let model = reg.load(&name).map_err(m)?;
-    let (_, rows) = score::score(store, &model, as_of, s.tz).await.map_err(m)?;
-    score::write(store, &model, as_of, &rows).await.map_err(m)?;
-    if !s.quiet {
-        let alerts = rows.iter().filter(|r| r.alert && !r.known_outcome).count();
-        eprintln!(
-            "  risk: {} students scored with {}@{}, {} at or above the threshold",
-            rows.len(),
-            model.name,
-            model.version,
-            alerts
-        );
-    }
+    let log = super::nightly::StderrLog { quiet: s.quiet };
+    crate::nightly::score_nightly(store, models, as_of, s.tz, &log).await.map_err(m)?;
     Ok(())
 }

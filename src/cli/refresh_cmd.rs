@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::args::{RefreshArgs, RunsArgs, ScheduleArgs};
 use super::output::write_batches;
 use super::{default_format, usage, Failure, Settings};
-use crate::features::clock::{LocalClock, MINUTE};
+use crate::nightly::at::{next_run, parse_at};
 use crate::refresh::{self, Quiet, RefreshOptions, RefreshProgress, RefreshReport};
 use crate::schema::time::{parse_date, Micros};
 use crate::store::{collect_stream, Store};
@@ -176,28 +176,11 @@ pub(super) async fn runs(args: RunsArgs, s: &Settings) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The next instant strictly after `now` whose local time of day is `at` (µs after midnight).
-pub fn next_run(now: Micros, at: i64, tz: chrono_tz::Tz) -> Micros {
-    let mut clock = LocalClock::new(tz);
-    let (today, _) = clock.local(now);
-    let candidate = clock.instant(today, at);
-    if candidate > now {
-        candidate
-    } else {
-        clock.instant(today + 1, at)
-    }
-}
-
-fn parse_at(at: &str) -> Option<i64> {
-    let (h, m) = at.split_once(':')?;
-    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-    ((0..24).contains(&h) && (0..60).contains(&m)).then_some(h * 60 * MINUTE + m * MINUTE)
-}
-
 pub(super) async fn schedule(args: ScheduleArgs, s: &Settings) -> Result<(), Failure> {
     let at = parse_at(&args.at).ok_or_else(|| usage(format!("--at `{}` is not a time", args.at), "use HH:MM"))?;
     let store = Store::open_existing(&s.store).map_err(crate::Error::from)?;
-    let rules = load_rules(args.rules.clone())?;
+    // A rules file that does not load stops the schedule now, not at 02:30.
+    load_rules(args.rules.clone())?;
     let notify = args.config.as_deref().map(|p| super::notify_cmd::load(Some(p))).transpose()?;
     let mut done = 0u32;
     let mut first = args.now_too;
@@ -215,38 +198,29 @@ pub(super) async fn schedule(args: ScheduleArgs, s: &Settings) -> Result<(), Fai
             tokio::time::sleep(std::time::Duration::from_micros((next - now).max(0) as u64)).await;
         }
         first = false;
-        // A night waits for any writer (a manual ingest) rather than skip; it holds the
-        // lock through its scoring, warnings and profiles, and releases it until the next.
-        let _night = super::writer_lock(&store, "schedule", true).await?;
-        let now = chrono::Utc::now().timestamp_micros();
-        let opts = options(None, false, true, args.pipelines.clone(), s, now)?;
-        match run_once(&store, &opts, s).await {
-            Ok(r) => {
-                if !s.quiet {
-                    eprintln!("radar: refresh {} as of {} ok ({}: {})", r.run_id, r.as_of, r.mode, r.detail);
-                }
-                if let Err(e) = super::models_cmd::nightly_score(&store, &args.models, &r.as_of, s).await {
-                    eprintln!("radar: scheduled scoring failed: {e:?}");
-                }
-                match crate::warnings::raise(&store, &rules, s.tz, now).await {
-                    Ok(w) => {
-                        if !s.quiet {
-                            eprintln!("radar: warnings: {} new, {} updated, {} open", w.raised, w.updated, w.open)
-                        }
-                        if let Some(cfg) = &notify {
-                            night_notify(store.root(), cfg, now, s).await;
-                        }
-                    }
-                    Err(e) => eprintln!("radar: scheduled warnings failed: {e}"),
-                }
-                match super::nightly::products(&store, &r.as_of, s).await {
-                    Err(Failure::Job(e) | Failure::Usage(e)) => eprintln!("radar: scheduled profiles failed: {e:#}"),
-                    Err(Failure::Reported) | Ok(()) => {}
-                }
+        let opts = crate::nightly::NightOptions {
+            tz: s.tz,
+            now: chrono::Utc::now().timestamp_micros(),
+            models: args.models.clone(),
+            rules: args.rules.clone(),
+            pipelines: args.pipelines.clone(),
+            capacity: None,
+            holder: format!("radar schedule (pid {})", std::process::id()),
+        };
+        let log = super::nightly::StderrLog { quiet: s.quiet };
+        let report = crate::nightly::run(&store, &opts, &Quiet, &log).await;
+        if let Some(cfg) = &notify {
+            night_notify(store.root(), cfg, opts.now, s).await;
+        }
+        // A failed night is recorded in refresh_runs; the schedule carries on, unless a
+        // definition is broken (every later night would fail the same way).
+        for e in report.failures {
+            let stops = e.is_config()
+                && matches!(e, crate::nightly::NightError::Refresh(_) | crate::nightly::NightError::Rules(_));
+            if stops {
+                return Err(Failure::Usage(e.into()));
             }
-            // A failed night is recorded in refresh_runs; the schedule carries on.
-            Err(Failure::Job(e)) => eprintln!("radar: scheduled refresh failed: {e:#}"),
-            Err(other) => return Err(other),
+            eprintln!("radar: scheduled night failed: {e}");
         }
         done += 1;
     }
@@ -264,21 +238,3 @@ async fn night_notify(root: &std::path::Path, cfg: &crate::notify::NotifyConfig,
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::features::clock::HOUR;
-
-    #[test]
-    fn next_run_is_tonight_or_tomorrow() {
-        let tz = chrono_tz::Asia::Shanghai;
-        let now = crate::schema::time::parse_clock("2025-09-22T01:00:00+08:00", tz).unwrap_or_default();
-        let at = 2 * HOUR + 30 * MINUTE;
-        let next = next_run(now, at, tz);
-        assert_eq!(crate::schema::time::format_timestamp(next, tz), "2025-09-22T02:30:00+08:00");
-        let later = next_run(next, at, tz);
-        assert_eq!(crate::schema::time::format_timestamp(later, tz), "2025-09-23T02:30:00+08:00");
-        assert_eq!(parse_at("24:00"), None);
-        assert_eq!(parse_at("02:30"), Some(at));
-    }
-}

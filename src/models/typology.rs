@@ -29,6 +29,7 @@ use super::analysis::{median, AnalysisError, Window};
 use crate::schema::time::days_to_date;
 pub use words::{describe, Feature, Summary, DESCRIBE_MIN_Z, FEATURES, FEATURE_SOURCES};
 
+pub mod table;
 mod words;
 
 /// Students in the silhouette sample at most.

@@ -123,3 +123,50 @@ pub async fn finish(
         .map_err(|e| StoreError::Delta { table: REFRESH_RUNS.into(), source: Box::new(e) })?;
     Ok(())
 }
+
+/// Records a run that failed before it could record itself (a pipeline that does not
+/// load, a store that cannot be read): one `failed` row, so the failure is listed with
+/// the other runs. The caller holds the writer lock.
+pub async fn record_failed(store: &Store, r: &RunRow, finished_at: Micros, error: &str) -> Result<(), StoreError> {
+    let t = store.ensure(REFRESH_RUNS, &schema()).await?;
+    let batch = RecordBatch::try_new(
+        schema(),
+        vec![
+            Arc::new(StringArray::from(vec![r.run_id.clone()])),
+            Arc::new(TimestampMicrosecondArray::from(vec![r.started_at]).with_timezone("UTC")),
+            Arc::new(TimestampMicrosecondArray::from(vec![Some(finished_at)]).with_timezone("UTC")),
+            Arc::new(Date32Array::from(vec![r.as_of])),
+            Arc::new(StringArray::from(vec!["failed"])),
+            Arc::new(StringArray::from(vec![Some(error.to_string())])),
+            Arc::new(StringArray::from(vec![r.mode.clone()])),
+            Arc::new(Date32Array::from(vec![r.since])),
+            Arc::new(StringArray::from(vec![None::<String>])),
+            Arc::new(StringArray::from(vec![r.pipeline.clone()])),
+        ],
+    )?;
+    store.append(t, REFRESH_RUNS, vec![batch]).await?;
+    Ok(())
+}
+
+/// Marks a finished run `failed` with `error`, keeping its steps: the night it belongs to
+/// failed after it (scoring, warnings or the profiles), although its tables were published.
+pub async fn mark_failed(store: &Store, run_id: &str, error: &str) -> Result<(), StoreError> {
+    let Some(t) = store.load(REFRESH_RUNS).await? else { return Ok(()) };
+    t.update()
+        .with_predicate(col("run_id").eq(str_lit(run_id)))
+        .with_update("status", str_lit("failed"))
+        .with_update("error", str_lit(error))
+        .await
+        .map_err(|e| StoreError::Delta { table: REFRESH_RUNS.into(), source: Box::new(e) })?;
+    Ok(())
+}
+
+/// Whether a run started at `started_at` (the refresh's clock) is recorded.
+pub async fn started_at_exists(store: &Store, started_at: Micros) -> Result<bool, StoreError> {
+    let Some(t) = store.load(REFRESH_RUNS).await? else { return Ok(false) };
+    let ctx = datafusion::prelude::SessionContext::new();
+    crate::store::register(&ctx, REFRESH_RUNS, &t).await?;
+    let at = lit(ScalarValue::TimestampMicrosecond(Some(started_at), Some("UTC".into())));
+    let n = ctx.table(REFRESH_RUNS).await?.filter(col("started_at").eq(at))?.count().await?;
+    Ok(n > 0)
+}

@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod pages;
+pub mod schedule;
 pub mod session;
 mod state;
 
@@ -70,6 +71,14 @@ async fn healthz(State(state): State<AppState>) -> Response {
 
 /// `GET /metrics`: Prometheus text format.
 async fn metrics(State(state): State<AppState>) -> Response {
+    // Failed deliveries are counted in ops.sqlite by whoever sent them (this service's
+    // schedule, or `radar notify`); the counter catches up to that count.
+    if let Ok(n) = state.ops().map_err(|_| ()).and_then(|db| crate::notify::failure_count(&db).map_err(|_| ())) {
+        let c = &state.metrics().notify_failures;
+        if n > c.get() {
+            c.inc_by(n - c.get());
+        }
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics().render()).into_response()
 }
 
@@ -140,7 +149,19 @@ pub async fn serve(
         .await
         .map_err(|e| ServiceError::Config(format!("cannot listen on {}: {e}", state.config().addr)))?;
     on_bound(listener.local_addr()?);
+    // The nightly schedule stops with the service.
+    let (stop, stopped) = tokio::sync::watch::channel(());
+    if let Some(at) = state.config().schedule.clone() {
+        let mut stopped = stopped;
+        tokio::spawn(schedule::run(state.clone(), at, async move {
+            let _ = stopped.changed().await;
+        }));
+    }
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop.send(());
+    };
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }

@@ -129,8 +129,8 @@ async fn a_counsellor_and_a_leader_use_the_service_in_chromium() {
     let leader =
         b.staff.iter().find(|(_, (r, c))| r == "leader" && *c == college).map(|(id, _)| id.clone()).expect("leader");
     let mut acc = Accounts::open(&root).expect("accounts");
-    acc.add("wang", Role::Counsellor, Some(&counsellor), None, "correct horse battery staple").expect("add");
-    acc.add("li", Role::Leader, Some(&leader), None, "correct horse battery staple").expect("add");
+    acc.add("wang", Role::Counsellor, Some(&counsellor), None, "correct horse battery staple", 0).expect("add");
+    acc.add("li", Role::Leader, Some(&leader), None, "correct horse battery staple", 0).expect("add");
     drop(acc);
 
     let port = free_port();

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use crate::campus::{base, copy_dir};
-use crate::util::*;
+
 
 /// Who is who for one test: one account (and token) per role, chosen so that the
 /// counsellor, mentor and leader all see student `s_in` and warning `w_in`, and none of
@@ -84,8 +84,8 @@ impl Env {
             let r = Role::parse(role).expect("role");
             let staff = staff_of.get(role).map(String::as_str);
             let student = (role == "student").then_some(s_in.as_str());
-            acc.add(role, r, staff, student, "correct horse battery staple").expect("add account");
-            let (_, secret) = acc.create_token(role, None, false).expect("token");
+            acc.add(role, r, staff, student, "correct horse battery staple", 0).expect("add account");
+            let (_, secret) = acc.create_token(role, None, false, 0).expect("token");
             tokens.insert(role, secret);
             let sess = acc.create_session(role, now).expect("session");
             sessions.insert(role, (sess.id.clone(), sess.csrf.clone()));

@@ -80,7 +80,12 @@ pub async fn post_events(
     let spec = KindSpec::by_name(&kind)
         .filter(|k| k.is_event())
         .ok_or_else(|| ApiError::bad_request(format!("`{kind}` is not an event kind")))?;
-    let out = ingest(&state, spec, &body).await?;
+    // The ingest future holds values that are not `Send` across awaits; it runs on a
+    // blocking thread of its own, driven by this runtime.
+    let (st, bytes, handle) = (state.clone(), body.to_vec(), tokio::runtime::Handle::current());
+    let out = tokio::task::spawn_blocking(move || handle.block_on(ingest(&st, spec, &bytes)))
+        .await
+        .map_err(ApiError::internal)??;
     let detail = serde_json::json!({
         "kind": out.kind, "batch_id": out.batch_id, "rows_read": out.rows_read, "stored": out.stored,
         "duplicates": out.duplicates, "quarantined": out.quarantined,

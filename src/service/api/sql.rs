@@ -106,7 +106,6 @@ async fn execute(state: &AppState, query: &str) -> Result<SqlResult, Failure> {
         let b = b.map_err(|e| Failure::Query(e.strip_backtrace()))?;
         if n + b.num_rows() > MAX_ROWS {
             batches.push(b.slice(0, MAX_ROWS - n));
-            n = MAX_ROWS;
             truncated = true;
             break;
         }
