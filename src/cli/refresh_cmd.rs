@@ -237,4 +237,3 @@ async fn night_notify(root: &std::path::Path, cfg: &crate::notify::NotifyConfig,
         Err(e) => eprintln!("radar: scheduled notifications failed: {e}"),
     }
 }
-

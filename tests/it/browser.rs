@@ -120,12 +120,7 @@ async fn a_counsellor_and_a_leader_use_the_service_in_chromium() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().join("store");
     crate::campus::copy_dir(&b.root, &root);
-    let (w, s) = b
-        .warnings
-        .iter()
-        .find(|(_, s)| !b.students[s].2.is_empty())
-        .cloned()
-        .expect("a warning");
+    let (w, s) = b.warnings.iter().find(|(_, s)| !b.students[s].2.is_empty()).cloned().expect("a warning");
     let (college, counsellor, _) = b.students[&s].clone();
     let leader =
         b.staff.iter().find(|(_, (r, c))| r == "leader" && *c == college).map(|(id, _)| id.clone()).expect("leader");
@@ -158,7 +153,12 @@ async fn a_counsellor_and_a_leader_use_the_service_in_chromium() {
     let (cw, ch) = visible_size(&c, &card).await;
     assert!(cw > 0.0 && ch > 0.0, "the warning is shown in the inbox");
     shot(&c, &shots, "1-inbox.png").await;
-    c.find(Locator::Css(&format!("{card} button.act-acknowledged"))).await.expect("acknowledge button").click().await.expect("click");
+    c.find(Locator::Css(&format!("{card} button.act-acknowledged")))
+        .await
+        .expect("acknowledge button")
+        .click()
+        .await
+        .expect("click");
     until_url(&c, "back on the list", |u| u.query().unwrap_or_default().contains("done=ok")).await;
     let status = c.find(Locator::Css(&card)).await.expect("card").attr("data-status").await.expect("attr");
     assert_eq!(status.as_deref(), Some("acknowledged"), "acknowledged without leaving the list");

@@ -63,4 +63,3 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
-

@@ -19,7 +19,6 @@ use tower::ServiceExt;
 
 use crate::campus::{base, copy_dir};
 
-
 /// Who is who for one test: one account (and token) per role, chosen so that the
 /// counsellor, mentor and leader all see student `s_in` and warning `w_in`, and none of
 /// them sees `s_out` / `w_out`.
@@ -65,12 +64,8 @@ impl Env {
             .find(|(_, (r, c))| r == "psychologist" && c.is_empty())
             .map(|(id, _)| id.clone())
             .expect("a psychologist for everyone");
-        let (w_out, s_out) = b
-            .warnings
-            .iter()
-            .find(|(_, s)| b.students[s].0 != college)
-            .cloned()
-            .expect("a warning in another college");
+        let (w_out, s_out) =
+            b.warnings.iter().find(|(_, s)| b.students[s].0 != college).cloned().expect("a warning in another college");
         let acc = Accounts::open(&root).expect("accounts");
         let mut staff_of = HashMap::new();
         staff_of.insert("counsellor", counsellor.clone());
@@ -314,10 +309,12 @@ async fn matrix_no_staff_member_reaches_outside_their_scope() {
             assert_eq!(st2, StatusCode::NOT_FOUND);
             // Changes: 404 for a writer role, 403 for the mentor, who never changes a warning.
             let want = if role == "mentor" { StatusCode::FORBIDDEN } else { StatusCode::NOT_FOUND };
-            let (st, _) = e.post(role, &format!("/api/v1/warnings/{enc}/transitions"), json!({"to": "acknowledged"})).await;
-            assert_eq!(st, want, "{role} transition of {w}");
             let (st, _) =
-                e.post(role, &format!("/api/v1/warnings/{enc}/interventions"), json!({"kind": "talk", "note": "x"})).await;
+                e.post(role, &format!("/api/v1/warnings/{enc}/transitions"), json!({"to": "acknowledged"})).await;
+            assert_eq!(st, want, "{role} transition of {w}");
+            let (st, _) = e
+                .post(role, &format!("/api/v1/warnings/{enc}/interventions"), json!({"kind": "talk", "note": "x"}))
+                .await;
             assert_eq!(st, want, "{role} intervention on {w}");
             let form = format!("csrf={}&to=acknowledged&back=%2F", e.csrf(role));
             let (st, _, _) = e.page(role, Method::POST, &format!("/warnings/{enc}/act"), Some(&form)).await;
@@ -401,7 +398,8 @@ async fn lifecycle_changes_interventions_and_the_409() {
     assert_eq!(st, StatusCode::OK);
     let (st, d) = e.get("counsellor", &format!("/api/v1/warnings/{w}")).await;
     assert_eq!(st, StatusCode::OK);
-    let actions: Vec<&str> = d["events"].as_array().expect("events").iter().filter_map(|x| x["action"].as_str()).collect();
+    let actions: Vec<&str> =
+        d["events"].as_array().expect("events").iter().filter_map(|x| x["action"].as_str()).collect();
     assert!(actions.contains(&"ack") && actions.contains(&"resolve"), "{actions:?}");
     assert_eq!(d["interventions"][0]["note"], "谈心 30 分钟");
     let (_, m) = e.get("mentor", &format!("/api/v1/warnings/{w}")).await;
@@ -429,8 +427,18 @@ async fn exports_have_the_interface_columns_and_the_analyst_sees_pseudonyms() {
     let mut r = csv::Reader::from_reader(csv.as_slice());
     let header: Vec<String> = r.headers().expect("header").iter().map(String::from).collect();
     let want = [
-        "warning_id", "student_id", "counsellor_id", "category", "level", "status", "created_at", "updated_at", "rule",
-        "reason_zh", "reason_en", "evidence",
+        "warning_id",
+        "student_id",
+        "counsellor_id",
+        "category",
+        "level",
+        "status",
+        "created_at",
+        "updated_at",
+        "rule",
+        "reason_zh",
+        "reason_en",
+        "evidence",
     ];
     assert_eq!(header[..12], want);
     let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("row")).collect();
@@ -582,7 +590,10 @@ async fn the_inbox_acts_without_leaving_the_list() {
     let (st, _, location) = e.page("counsellor", Method::POST, &format!("/warnings/{w}/act"), Some(&form)).await;
     assert!(st.is_redirection());
     assert!(location.contains("done=conflict"), "{location}");
-    let form = format!("csrf={}&kind=home_visit&note=%E5%AE%B6%E8%AE%BF&back=https%3A%2F%2Fevil.example%2F", e.csrf("counsellor"));
+    let form = format!(
+        "csrf={}&kind=home_visit&note=%E5%AE%B6%E8%AE%BF&back=https%3A%2F%2Fevil.example%2F",
+        e.csrf("counsellor")
+    );
     let (st, _, location) = e.page("counsellor", Method::POST, &format!("/warnings/{w}/log"), Some(&form)).await;
     assert!(st.is_redirection());
     assert!(location.starts_with("/?done=ok"), "never redirected off the site: {location}");
@@ -617,4 +628,3 @@ async fn the_openapi_document_lists_every_route() {
     assert!(doc["components"]["schemas"]["WarningOut"]["properties"]["evidence"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
-
